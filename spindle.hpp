@@ -1,0 +1,16 @@
+// The whole public API of spindle in one include.
+#pragma once
+
+#include <spindle/fibers/clock.hpp>
+#include <spindle/fibers/diagnostics.hpp>
+#include <spindle/fibers/errors.hpp>
+#include <spindle/fibers/fd_wait.hpp>
+#include <spindle/fibers/introspect.hpp>
+#include <spindle/fibers/join_handle.hpp>
+#include <spindle/fibers/options.hpp>
+#include <spindle/fibers/park.hpp>
+#include <spindle/fibers/scheduler.hpp>
+#include <spindle/fibers/spawn.hpp>
+#include <spindle/fibers/this_fiber.hpp>
+#include <spindle/fibers/timer.hpp>
+#include <spindle/fibers/wait_list.hpp>

@@ -194,6 +194,22 @@ inline void SchedulerCore::make_ready(FiberBase* fiber) noexcept {
   ready_.push(fiber);
 }
 
+inline void SchedulerCore::make_woken(FiberBase* fiber) noexcept {
+  fiber->state = FiberState::ready;
+  fiber->state_since = coarse_now_;
+  woken_.push(fiber);
+}
+
+inline FiberBase* SchedulerCore::pop_runnable() noexcept {
+  if (woken_budget_ > 0 || ready_.empty()) {
+    if (FiberBase* fiber = woken_.pop()) {
+      --woken_budget_;
+      return fiber;
+    }
+  }
+  return ready_.pop();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Spawning, switching, ending
 
@@ -331,7 +347,7 @@ inline FiberBase* SchedulerCore::pick_next() {
     until_poll_ = poll_interval;
     poll(false);
   }
-  return ready_.pop();
+  return pop_runnable();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +416,7 @@ bool SchedulerCore::unpark(FiberBase* fiber, WakeReason reason, std::exception_p
   if (fiber->state != FiberState::parked) return false;
   fiber->wake = reason;
   if (error) fiber->wake_error = std::move(error);
-  make_ready(fiber);
+  make_woken(fiber);
   return true;
 }
 
@@ -426,7 +442,7 @@ void SchedulerCore::run(FiberBase* until) {
   } restore{stop_fiber_, outer_stop};
   for (;;) {
     if (until != nullptr ? until->state == FiberState::done : live_count_ == 0) return;
-    if (FiberBase* next = ready_.pop()) {
+    if (FiberBase* next = pop_runnable()) {
       switch_to(next);
       continue;
     }
@@ -440,7 +456,7 @@ void SchedulerCore::cancel_all_and_drain() {
       cancel(fiber, "scheduler shutting down");
     }
     while (live_count_ > 0) {
-      if (FiberBase* next = ready_.pop()) {
+      if (FiberBase* next = pop_runnable()) {
         switch_to(next);
         continue;
       }
@@ -463,7 +479,8 @@ void SchedulerCore::cancel_all_and_drain() {
 
 void SchedulerCore::poll(bool may_block) {
   std::optional<Duration> timeout = Duration::zero();
-  const bool idle = may_block && ready_.empty() && !posts_pending_.load(std::memory_order_acquire);
+  woken_budget_ = woken_share;
+  const bool idle = may_block && runnable_empty() && !posts_pending_.load(std::memory_order_acquire);
   if (idle) {
     if (options_.virtual_clock) {
       if (timers_.empty()) {
@@ -492,8 +509,12 @@ void SchedulerCore::poll(bool may_block) {
       emit_diagnostic(text.str());
     }
   }
-  if (options_.virtual_clock && idle && ready_.empty() && !timers_.empty()) {
-    virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
+  if (idle && runnable_empty()) {
+    if (options_.virtual_clock && !timers_.empty()) {
+      virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
+    } else if (stacks_.has_excess() && (timers_.empty() || timers_.next_deadline() - Clock::now() > trim_headroom)) {
+      stacks_.trim_some();  // idle: give back memory from the last burst, a little at a time
+    }
   }
   coarse_now_ = now();
   in_callback_ = true;

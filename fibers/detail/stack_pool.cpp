@@ -147,18 +147,27 @@ StackSlot StackPool::carve_from_slab(SizeClass& cls) {
 
 void StackPool::release(const StackSlot& slot) noexcept {
   SizeClass& cls = size_class(slot.usable);
-  if (cls.warm.size() < warm_cache_limit) {
-    cls.warm.push_back(slot);
-    return;
+  cls.warm.push_back(slot);
+  if (cls.warm.size() > warm_cache_limit) ++excess_;
+}
+
+void StackPool::trim_some() noexcept {
+  constexpr int stacks_per_step = 32;
+  for (SizeClass& cls : classes_) {
+    for (int trimmed = 0; trimmed < stacks_per_step && cls.warm.size() > warm_cache_limit; ++trimmed) {
+      StackSlot slot = cls.warm.back();
+      cls.warm.pop_back();
+      --excess_;
+      if (slot.from_slab) {
+        // Keep the address range, give back the pages; the canary reads as zero again.
+        ::madvise(slot.mapping, static_cast<std::size_t>(slot.top - slot.mapping), MADV_DONTNEED);
+        cls.cold.push_back(slot);
+      } else {
+        ::munmap(slot.mapping, slot.usable + page_size());
+        guard_budget().fetch_add(1, std::memory_order_relaxed);
+      }
+    }
   }
-  if (slot.from_slab) {
-    // Keep the address range, give back the pages; the canary reads as zero again.
-    ::madvise(slot.mapping, slot.top - slot.mapping, MADV_DONTNEED);
-    cls.cold.push_back(slot);
-    return;
-  }
-  ::munmap(slot.mapping, slot.usable + page_size());
-  guard_budget().fetch_add(1, std::memory_order_relaxed);
 }
 
 bool StackPool::canary_intact(const StackSlot& slot) noexcept {

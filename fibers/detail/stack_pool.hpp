@@ -9,8 +9,9 @@
 // shared zero page, so the canary costs no resident memory. The change of policy is announced once.
 //
 // Stacks are reused LIFO so the most recently touched (already faulted-in) pages go out first: a
-// first touch costs a page fault (about 1.8 us here), a warm reuse nothing. Beyond a cache limit a
-// released stack gives its pages back (munmap, or MADV_DONTNEED inside a slab).
+// first touch costs a page fault (about 1.8 us here), a warm reuse nothing. Releasing is always a
+// push: giving pages back (munmap, or MADV_DONTNEED inside a slab) costs several microseconds per
+// stack, so the scheduler trims the cache down to its limit only when idle, a few stacks per step.
 //
 // One pool per scheduler, used only on that scheduler's thread; the map budget is process-wide.
 #pragma once
@@ -50,6 +51,11 @@ class StackPool {
   StackSlot acquire(std::size_t usable);
   void release(const StackSlot& slot) noexcept;
 
+  // Whether more stacks are cached than the warm limit, and giving back some of the excess (a
+  // bounded amount of work, for the scheduler's idle moments).
+  bool has_excess() const noexcept { return excess_ > 0; }
+  void trim_some() noexcept;
+
   std::size_t default_usable() const noexcept { return default_usable_; }
   std::size_t cached() const noexcept;
 
@@ -72,6 +78,7 @@ class StackPool {
   StackProtection protection_;
   std::vector<SizeClass> classes_;
   std::vector<std::pair<char*, std::size_t>> slabs_;
+  std::size_t excess_ = 0;  // warm stacks beyond the limit, summed over size classes
 };
 
 }  // namespace spindle::detail

@@ -30,7 +30,66 @@ bool is_cancellation(const std::exception_ptr& error) {
   }
 }
 
+// Free lists of control blocks in 64-byte size classes up to 1 KiB, capped per class. The state is
+// trivially destructible so the thread_local needs no init wrapper (which would call
+// __tls_get_addr on every access); the blocks are freed at thread exit by a separate cleanup object,
+// registered on first use.
+struct BlockCache {
+  static constexpr std::size_t granule = 64;
+  static constexpr std::size_t class_count = 16;
+  static constexpr std::size_t cap = 65536;  // per class: a burst of that many spawns reuses every block
+
+  void* heads[class_count];
+  std::size_t counts[class_count];
+  bool cleanup_registered;
+};
+
+[[gnu::tls_model("initial-exec")]] thread_local BlockCache block_cache;
+
+struct BlockCacheCleanup {
+  ~BlockCacheCleanup() {
+    for (void*& head : block_cache.heads) {
+      while (head != nullptr) {
+        void* next = *static_cast<void**>(head);
+        ::operator delete(head);
+        head = next;
+      }
+    }
+  }
+};
+
+[[gnu::noinline]] void register_block_cache_cleanup() {
+  static thread_local BlockCacheCleanup cleanup;
+  (void)cleanup;
+  block_cache.cleanup_registered = true;
+}
+
+std::size_t block_class(std::size_t size) noexcept { return (size + BlockCache::granule - 1) / BlockCache::granule - 1; }
+
 }  // namespace
+
+void* FiberBase::operator new(std::size_t size) {
+  std::size_t index = block_class(size);
+  if (index >= BlockCache::class_count) return ::operator new(size);
+  if (void* block = block_cache.heads[index]) {
+    block_cache.heads[index] = *static_cast<void**>(block);
+    --block_cache.counts[index];
+    return block;
+  }
+  return ::operator new((index + 1) * BlockCache::granule);
+}
+
+void FiberBase::operator delete(void* block, std::size_t size) noexcept {
+  std::size_t index = block_class(size);
+  if (index >= BlockCache::class_count || block_cache.counts[index] >= BlockCache::cap) {
+    ::operator delete(block);
+    return;
+  }
+  if (!block_cache.cleanup_registered) [[unlikely]] register_block_cache_cleanup();
+  *static_cast<void**>(block) = block_cache.heads[index];
+  block_cache.heads[index] = block;
+  ++block_cache.counts[index];
+}
 
 FiberBase::FiberBase(std::string name, std::size_t stack_size, std::source_location spawned_at)
     : stack_size(stack_size), name(std::move(name)), spawned_at(spawned_at) {

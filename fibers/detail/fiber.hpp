@@ -43,6 +43,11 @@ struct FiberBase {
   FiberBase(const FiberBase&) = delete;
   FiberBase& operator=(const FiberBase&) = delete;
 
+  // Control blocks come from a per-thread free list: with thousands of fibers alive, glibc's
+  // malloc leaves its fast path and costs a third of a spawn (measured with callgrind).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* block, std::size_t size) noexcept;
+
   // Runs the callable and stores its value, or its exception in `failure`. Destroys the callable
   // before returning, so captured resources are released when the fiber ends, not when the last
   // handle goes away.

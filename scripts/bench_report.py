@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Turns one `meson test --benchmark` run into the tables of docs/benchmarks.md.
+
+usage: bench_report.py BUILD_DIR [--doc docs/benchmarks.md]
+
+Reads BUILD_DIR/meson-logs/benchmarklog.json (one JSON object per benchmark), collects the
+`metric=NAME value=NUMBER unit=UNIT` lines each printed, and groups benchmarks named
+`<runtime>_<workload>` by workload. For every metric it prints spindle's figure, each peer's, and
+the ratio spindle / peer (below 1 means spindle is smaller: faster, or less memory). The tables
+replace the text between the GENERATED markers in the document; everything else is left alone.
+"""
+import argparse
+import json
+import platform
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+METRIC = re.compile(r"^metric=(\S+) value=([-0-9.eE+]+) unit=(\S+)$", re.MULTILINE)
+BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
+RUNTIME_ORDER = ["spindle", "go", "boostfiber", "uvloop", "asyncio", "gevent", "epoll"]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        go = "go not found"
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu}, {cores} cores, {platform.system()} {platform.release()}; {go}"
+
+
+def read_log(build: Path):
+    """Returns {workload: {runtime: {metric: (value, unit)}}}."""
+    results = defaultdict(lambda: defaultdict(dict))
+    log = build / "meson-logs" / "benchmarklog.json"
+    for line in log.read_text().splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        runtime, _, workload = entry["name"].partition("_")
+        if entry.get("result") != "OK":
+            results[workload][runtime]["FAILED"] = (float("nan"), entry.get("result", "?"))
+            continue
+        for name, value, unit in METRIC.findall(entry.get("stdout", "")):
+            results[workload][runtime][name] = (float(value), unit)
+    return results
+
+
+def table(workload: str, runtimes: dict) -> str:
+    order = [r for r in RUNTIME_ORDER if r in runtimes] + sorted(set(runtimes) - set(RUNTIME_ORDER))
+    peers = [r for r in order if r != "spindle"]
+    metrics = []
+    for runtime in order:
+        for metric in runtimes[runtime]:
+            if metric not in metrics:
+                metrics.append(metric)
+    header = ["metric", "unit"] + order + [f"spindle / {peer}" for peer in peers if "spindle" in runtimes]
+    lines = [f"### {workload}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for metric in metrics:
+        unit = next((runtimes[r][metric][1] for r in order if metric in runtimes[r]), "")
+        row = [metric, unit]
+        for runtime in order:
+            value = runtimes[runtime].get(metric)
+            row.append(f"{value[0]:.4g}" if value else "–")
+        mine = runtimes.get("spindle", {}).get(metric)
+        for peer in peers:
+            if "spindle" not in runtimes:
+                continue
+            theirs = runtimes[peer].get(metric)
+            row.append(f"{mine[0] / theirs[0]:.3f}" if mine and theirs and theirs[0] else "–")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("build", type=Path)
+    parser.add_argument("--doc", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    results = read_log(args.build)
+    if not results:
+        print("no benchmark results found; run `meson test -C BUILD --benchmark` first", file=sys.stderr)
+        return 1
+    body = [BEGIN, "", f"Run of {date.today().isoformat()} on {machine()}.", ""]
+    for workload in sorted(results):
+        body += [table(workload, results[workload]), ""]
+    body.append(END)
+    generated = "\n".join(body)
+    text = args.doc.read_text() if args.doc.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + generated + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + generated + "\n"
+    args.doc.write_text(text)
+    print(generated)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

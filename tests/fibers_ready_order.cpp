@@ -39,7 +39,7 @@ TEST_CASE("yield is round robin: each ready fiber runs once per round", "[fibers
   });
 }
 
-TEST_CASE("a woken fiber queues behind the fibers already ready", "[fibers][order]") {
+TEST_CASE("a woken fiber runs before new and yielding fibers", "[fibers][order]") {
   test::run_virtual([] {
     std::string trace;
     WaitList list;
@@ -54,7 +54,37 @@ TEST_CASE("a woken fiber queues behind the fibers already ready", "[fibers][orde
     sleeper.join();
     early.join();
     late.join();
-    CHECK(trace == "ewl");
+    CHECK(trace == "wel");
+  });
+}
+
+TEST_CASE("woken fibers cannot starve new ones: each poll step leaves the FIFO a share", "[fibers][order]") {
+  test::run_virtual([] {
+    // Two fibers wake each other forever through wait lists, so the woken queue is never empty.
+    WaitList ping, pong;
+    bool stop = false;
+    long exchanges = 0;
+    auto player = [&](WaitList& mine, WaitList& theirs) {
+      return [&] {
+        while (!stop) {
+          theirs.wake_one();
+          mine.wait("rally");
+          ++exchanges;
+        }
+        theirs.wake_one();
+      };
+    };
+    auto a = spawn(player(ping, pong));
+    auto b = spawn(player(pong, ping));
+    this_fiber::yield();
+    bool newcomer_ran = false;
+    auto newcomer = spawn([&] { newcomer_ran = true; });
+    newcomer.join();
+    CHECK(newcomer_ran);
+    stop = true;
+    a.join();
+    b.join();
+    CHECK(exchanges > 0);
   });
 }
 

@@ -12,7 +12,8 @@ namespace spindle {
 enum class StackProtection {
   // A PROT_NONE guard page below every stack while the process's memory-map budget allows
   // (each guard page costs two of vm.max_map_count's mappings); beyond it, a zero canary checked at
-  // every switch. The switch is announced once on stderr, never made silently.
+  // every switch. The change is announced once through the diagnostic sink (stderr by
+  // default), never made silently.
   automatic,
   // Guard pages only: a spawn that would exceed the map budget fails with std::system_error.
   guard_pages,

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 namespace spindle::detail {
 namespace {
@@ -96,15 +97,22 @@ void on_fault(int signal, siginfo_t* info, void* context) {
 }  // namespace
 
 bool install_overflow_guard_on_this_thread() {
-  static std::once_flag handler_installed;
-  std::call_once(handler_installed, [] {
-    struct sigaction action {};
-    action.sa_sigaction = on_fault;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGSEGV, &action, &previous_segv_action);
-    ::sigaction(SIGBUS, &action, &previous_bus_action);
-  });
+  // Checked on every scheduler construction, not once: test frameworks and crash reporters install
+  // their own SIGSEGV handler and later restore what they found, which would silently drop ours.
+  static std::mutex install_mutex;
+  {
+    std::lock_guard lock(install_mutex);
+    for (auto [signal, previous] : {std::pair{SIGSEGV, &previous_segv_action}, std::pair{SIGBUS, &previous_bus_action}}) {
+      struct sigaction current {};
+      ::sigaction(signal, nullptr, &current);
+      if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == on_fault) continue;
+      struct sigaction action {};
+      action.sa_sigaction = on_fault;
+      action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+      sigemptyset(&action.sa_mask);
+      ::sigaction(signal, &action, previous);
+    }
+  }
   stack_t current{};
   if (::sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return false;
   const std::size_t size = std::max<std::size_t>(64 * 1024, static_cast<std::size_t>(::sysconf(_SC_SIGSTKSZ)));

@@ -240,8 +240,12 @@ void SchedulerCore::check_canary(FiberBase* fiber) noexcept {
 
 [[gnu::always_inline]] inline void SchedulerCore::switch_to(FiberBase* next) {
   FiberBase* from = running_;
-  if (next == from) {  // the poll inside pick_next() woke the caller itself
-    if (from != nullptr) from->state = FiberState::running;
+  if (next == from) {  // nothing else to run (or the poll inside pick_next() woke the caller itself)
+    if (from != nullptr) {
+      on_leave(from);  // it did yield: checks and the stall clock restart as for a real switch
+      from->state = FiberState::running;
+      if (options_.debug) [[unlikely]] resumed_at_ = Clock::now();
+    }
     return;
   }
   if (from != nullptr) on_leave(from);
@@ -343,11 +347,13 @@ boost::context::fiber SchedulerCore::finish(FiberBase* fiber) noexcept {
 }
 
 inline FiberBase* SchedulerCore::pick_next() {
-  if (--until_poll_ == 0) [[unlikely]] {
-    until_poll_ = poll_interval;
-    poll(false);
-  }
+  if (--until_clock_check_ == 0) [[unlikely]] poll_if_due();
   return pop_runnable();
+}
+
+void SchedulerCore::poll_if_due() {
+  until_clock_check_ = clock_check_interval;
+  if (--checks_until_poll_ == 0 || Clock::now() >= next_poll_due_) poll(false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,7 +377,10 @@ void yield_current() {
 
 void SchedulerCore::yield() {
   FiberBase* self = running_;
-  if (self == nullptr) [[unlikely]] throw FiberError("spindle: yield() called outside a fiber");
+  if (self == nullptr || in_callback_) [[unlikely]] {
+    throw FiberError(in_callback_ ? "spindle: yield() inside posted work or a timer callback; spawn a fiber for it"
+                                  : "spindle: yield() called outside a fiber");
+  }
   if (self->cancel_pending) [[unlikely]] deliver_cancel(self);
   make_ready(self);
   switch_to(pick_next());
@@ -480,11 +489,18 @@ void SchedulerCore::cancel_all_and_drain() {
 void SchedulerCore::poll(bool may_block) {
   std::optional<Duration> timeout = Duration::zero();
   woken_budget_ = woken_share;
+  checks_until_poll_ = poll_interval / clock_check_interval;
+  next_poll_due_ = Clock::now() + max_poll_gap;
   const bool idle = may_block && runnable_empty() && !posts_pending_.load(std::memory_order_acquire);
   if (idle) {
     if (options_.virtual_clock) {
       if (timers_.empty()) {
-        if (reactor_.waiting() == 0 && expected_posts_.load(std::memory_order_relaxed) == 0) throw_deadlock();
+        // Read the expectation before the queue: a thread that posts and then drops its
+        // ExpectPost has made its post visible by the time the count reads zero.
+        if (reactor_.waiting() == 0 && expected_posts_.load(std::memory_order_acquire) == 0 &&
+            !posts_pending_.load(std::memory_order_acquire)) {
+          throw_deadlock();
+        }
         timeout = std::nullopt;
       }
     } else if (timers_.empty()) {
@@ -531,6 +547,15 @@ void SchedulerCore::post(UniqueFunction work) {
     posts_pending_.store(true, std::memory_order_release);
   }
   if (was_empty) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void SchedulerCore::drop_expected_post() noexcept {
+  if (expected_posts_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // The loop may be blocked waiting for the post that will now never come: wake it, so it can
+    // see the deadlock (virtual clock) or go back to its own deadlines.
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
   }

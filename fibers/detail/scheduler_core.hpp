@@ -44,7 +44,13 @@ void yield_current();
 
 class SchedulerCore {
  public:
+  // While fibers stay runnable, a non-blocking poll step runs every `poll_interval` switches, or
+  // sooner once `max_poll_gap` of real time has passed (the clock is read every
+  // `clock_check_interval` switches), so timers stay punctual whether fibers run for nanoseconds or
+  // for tens of microseconds between switches.
   static constexpr std::uint32_t poll_interval = 64;
+  static constexpr std::uint32_t clock_check_interval = 8;
+  static constexpr Duration max_poll_gap = std::chrono::microseconds(200);
 
   explicit SchedulerCore(SchedulerOptions options);
   ~SchedulerCore();
@@ -75,7 +81,7 @@ class SchedulerCore {
   // Thread-safe; see Scheduler::post.
   void post(UniqueFunction work);
   void add_expected_post() noexcept { expected_posts_.fetch_add(1, std::memory_order_relaxed); }
-  void drop_expected_post() noexcept { expected_posts_.fetch_sub(1, std::memory_order_relaxed); }
+  void drop_expected_post() noexcept;
 
   TimePoint now() const noexcept { return options_.virtual_clock ? virtual_now_ : Clock::now(); }
   bool virtual_clock() const noexcept { return options_.virtual_clock; }
@@ -122,6 +128,7 @@ class SchedulerCore {
   FiberBase* pop_runnable() noexcept;
   bool runnable_empty() const noexcept { return ready_.empty() && woken_.empty(); }
   FiberBase* pick_next();
+  void poll_if_due();
   void switch_to(FiberBase* next);
   void prepare_to_resume(FiberBase* next);
   void store_continuation(boost::context::fiber&& continuation) noexcept;
@@ -163,7 +170,9 @@ class SchedulerCore {
   FiberBase* stop_fiber_ = nullptr;  // run() returns to the loop as soon as this one ends
   boost::context::fiber loop_context_;
   boost::context::fiber* continuation_slot_ = nullptr;
-  std::uint32_t until_poll_ = poll_interval;
+  std::uint32_t until_clock_check_ = clock_check_interval;
+  std::uint32_t checks_until_poll_ = poll_interval / clock_check_interval;
+  Clock::time_point next_poll_due_{};
   std::uint64_t switches_ = 0;
 
   FiberBase* live_head_ = nullptr;

@@ -1,5 +1,7 @@
 #include <spindle/fibers/detail/stack_pool.hpp>
 
+#include <spindle/fibers/diagnostics.hpp>
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -46,13 +48,15 @@ std::atomic<long>& guard_budget() {
 void announce_canary_fallback() {
   static std::atomic<bool> announced{false};
   if (announced.exchange(true)) return;
-  std::fprintf(stderr,
+  char text[512];
+  std::snprintf(text, sizeof text,
                "spindle: fiber stacks have used this process's memory-map budget for guard pages "
                "(vm.max_map_count=%ld); further stacks are protected by a canary checked at every "
                "switch instead, which detects an overflow after the fact rather than stopping it. "
                "Raise vm.max_map_count to keep guard pages, or choose StackProtection::canary to "
-               "silence this notice.\n",
+               "silence this notice.",
                read_max_map_count());
+  emit_diagnostic(text);
 }
 
 }  // namespace

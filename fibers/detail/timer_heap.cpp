@@ -56,8 +56,11 @@ bool TimerHeap::disarm(TimerNode& node) noexcept {
 }
 
 std::size_t TimerHeap::fire_expired(TimePoint now) {
+  // Only timers armed before this step fire in it: a callback that re-arms for a past deadline
+  // fires at the next step instead of spinning this one forever.
+  const std::uint64_t armed_before = next_sequence_;
   std::size_t fired = 0;
-  while (!heap_.empty() && heap_.front()->deadline <= now) {
+  while (!heap_.empty() && heap_.front()->deadline <= now && heap_.front()->sequence < armed_before) {
     TimerNode& node = *heap_.front();
     disarm(node);
     node.fire(node);

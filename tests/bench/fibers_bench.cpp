@@ -6,6 +6,8 @@
 //   spawn       spawn + complete 1M fibers, cold then warm              spawn_complete_{cold,warm} (ns)
 //   parked      1M fibers parked at once                                parked_rss_per_fiber (bytes)
 //   timerstorm  100k fibers each sleep a random 0-100 ms                timer_storm_{wall,p50_late,p99_late,max_late}
+//   timerload   10k fibers sleep random 0-100 ms while 100 busy fibers  timer_load_{p50,p99,max}_late (ms)
+//               compute 20 us between yields
 //   post        cross-thread round trip between two schedulers          cross_thread_roundtrip (ns)
 #include <spindle/spindle.hpp>
 
@@ -144,6 +146,48 @@ void timer_storm() {
   metric("timer_storm_max_late", lateness_ms.back(), "ms");
 }
 
+void timer_load() {
+  const long count = scaled(10'000);
+  constexpr int busy = 100;
+  std::mt19937 random(7);
+  std::uniform_int_distribution<int> delay_us(0, 99'999);
+  std::vector<Duration> delays(static_cast<std::size_t>(count));
+  for (Duration& delay : delays) delay = std::chrono::microseconds(delay_us(random));
+  std::vector<double> lateness_ms(static_cast<std::size_t>(count));
+  Scheduler scheduler;
+  scheduler.run([&] {
+    bool stop = false;
+    std::vector<JoinHandle<void>> workers;
+    for (int i = 0; i < busy; ++i) {
+      workers.push_back(spawn([&] {
+        while (!stop) {
+          auto began = Clock::now();
+          while (Clock::now() - began < 20us) {
+          }
+          this_fiber::yield();
+        }
+      }));
+    }
+    std::vector<JoinHandle<void>> sleepers;
+    for (long i = 0; i < count; ++i) {
+      sleepers.push_back(spawn([&, i] {
+        auto index = static_cast<std::size_t>(i);
+        auto began = Clock::now();
+        this_fiber::sleep_for(delays[index]);
+        lateness_ms[index] = std::chrono::duration<double, std::milli>(Clock::now() - began - delays[index]).count();
+      }));
+    }
+    for (auto& sleeper : sleepers) sleeper.join();
+    stop = true;
+    for (auto& worker : workers) worker.join();
+  });
+  std::sort(lateness_ms.begin(), lateness_ms.end());
+  auto at = [&](double fraction) { return lateness_ms[static_cast<std::size_t>(fraction * static_cast<double>(count - 1))]; };
+  metric("timer_load_p50_late", at(0.50), "ms");
+  metric("timer_load_p99_late", at(0.99), "ms");
+  metric("timer_load_max_late", lateness_ms.back(), "ms");
+}
+
 void cross_thread_post() {
   const long rounds = scaled(200'000);
   // The echo thread runs its own scheduler; its main fiber just parks until told to stop, while
@@ -190,7 +234,7 @@ int main(int argc, char** argv) {
       scale = std::stod(argv[++i]);
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--workload yield|spawn|parked|timerstorm|post|all] [--scale F]\n"
+                   "usage: %s [--workload yield|spawn|parked|timerstorm|timerload|post|all] [--scale F]\n"
                    "Runs the fibers benchmarks and prints metric=NAME value=NUMBER unit=UNIT lines.\n",
                    argv[0]);
       return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
@@ -201,7 +245,7 @@ int main(int argc, char** argv) {
     void (*run)();
   };
   const Workload workloads[] = {{"yield", yield_pingpong},  {"spawn", spawn_complete}, {"parked", parked_rss},
-                                {"timerstorm", timer_storm}, {"post", cross_thread_post}};
+                                {"timerstorm", timer_storm}, {"timerload", timer_load}, {"post", cross_thread_post}};
   bool ran = false;
   for (const Workload& entry : workloads) {
     if (workload == "all" || workload == entry.name) {

@@ -12,11 +12,14 @@
 //	             per parked task.
 //	timerstorm - 100k tasks sleeping random [0,100) ms on one thread: total
 //	             wall time and how late the wake-ups are.
+//	timerload  - 10k tasks sleeping random [0,100) ms while 100 busy tasks
+//	             each compute 20 us between yields, one thread: how late
+//	             timers fire under steady CPU load.
 //	post       - token round trip between two tasks pinned to distinct OS
 //	             threads: cost of a cross-thread wake-up.
 //
 // Build: GO111MODULE=off go build -o /tmp/fibers_peer fibers_peer.go
-// Usage: fibers_peer [-workload yield|spawn|parked|timerstorm|post|all] [-scale F]
+// Usage: fibers_peer [-workload yield|spawn|parked|timerstorm|timerload|post|all] [-scale F]
 package main
 
 import (
@@ -31,6 +34,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -177,6 +181,51 @@ func timerStormBench() {
 	report("timer_storm_max_late", ms(late[k-1]), "ms")
 }
 
+func timerLoadBench() {
+	runtime.GOMAXPROCS(1)
+	k := scaled(10_000)
+	const busy = 100
+	rng := rand.New(rand.NewSource(7))
+	delays := make([]time.Duration, k)
+	for i := range delays {
+		delays[i] = time.Duration(rng.Int63n(int64(100 * time.Millisecond)))
+	}
+	late := make([]time.Duration, k)
+
+	var stop int32
+	var busyWg, wg sync.WaitGroup
+	busyWg.Add(busy)
+	for b := 0; b < busy; b++ {
+		go func() {
+			defer busyWg.Done()
+			for atomic.LoadInt32(&stop) == 0 {
+				t := time.Now()
+				for time.Since(t) < 20*time.Microsecond {
+				}
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Add(k)
+	for i := 0; i < k; i++ {
+		go func(i int) {
+			defer wg.Done()
+			d := delays[i]
+			t0 := time.Now()
+			time.Sleep(d)
+			late[i] = time.Since(t0) - d
+		}(i)
+	}
+	wg.Wait()
+	atomic.StoreInt32(&stop, 1)
+	busyWg.Wait()
+
+	sort.Slice(late, func(a, b int) bool { return late[a] < late[b] })
+	report("timer_load_p50_late", ms(percentile(late, 50)), "ms")
+	report("timer_load_p99_late", ms(percentile(late, 99)), "ms")
+	report("timer_load_max_late", ms(late[k-1]), "ms")
+}
+
 func postBench() {
 	runtime.GOMAXPROCS(2)
 	r := scaled(200_000)
@@ -216,7 +265,7 @@ func postBench() {
 }
 
 func main() {
-	workload := flag.String("workload", "all", "yield, spawn, parked, timerstorm, post or all")
+	workload := flag.String("workload", "all", "yield, spawn, parked, timerstorm, timerload, post or all")
 	flag.Float64Var(&scale, "scale", 1.0, "multiplier for iteration counts")
 	flag.Parse()
 	if scale <= 0 {
@@ -232,6 +281,7 @@ func main() {
 		{"spawn", spawnBench},
 		{"parked", parkedBench},
 		{"timerstorm", timerStormBench},
+		{"timerload", timerLoadBench},
 		{"post", postBench},
 	}
 	ran := false

@@ -26,7 +26,12 @@ int main() {
   return sum == 42 ? 0 : 1;
 }
 CPP
-# shellcheck disable=SC2046
-c++ -std=c++20 "$stage/hello.cpp" -o "$stage/hello" $(pkg-config --cflags --libs spindle)
+# A sanitized library needs a sanitized program; take the flag from the build's own options.
+sanitize=$(meson introspect "$build" --buildoptions |
+  python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "b_sanitize"))')
+extra=""
+[ "$sanitize" != "none" ] && extra="-fsanitize=$sanitize"
+# shellcheck disable=SC2046,SC2086
+c++ -std=c++20 $extra "$stage/hello.cpp" -o "$stage/hello" $(pkg-config --cflags --libs spindle)
 libdir=$(dirname "$(find "$stage" -name 'libspindle.so*' | head -1)")
 LD_LIBRARY_PATH="$libdir" "$stage/hello"

@@ -133,3 +133,31 @@ TEST_CASE("without debug mode a fiber that never yields is not reported", "[fibe
   INFO(joined(diagnostics.messages()));
   CHECK(diagnostics.messages().empty());
 }
+
+TEST_CASE("debug mode's watchdog names a fiber that is still stuck, while it is stuck", "[fibers][stall]") {
+  test::CapturedDiagnostics diagnostics;
+  bool reported_while_running = false;
+  test::run_virtual(
+      [&] {
+        auto stuck = spawn(
+            [&] {
+              // Hold the thread until the watchdog (another thread) has reported us, or give up.
+              const auto give_up = std::chrono::steady_clock::now() + 5s;
+              while (std::chrono::steady_clock::now() < give_up) {
+                auto warnings = stall_warnings(diagnostics);
+                if (!warnings.empty()) {
+                  reported_while_running = true;
+                  break;
+                }
+              }
+            },
+            {.name = "stuck"});
+        stuck.join();
+      },
+      real_clock(/*debug=*/true));
+  CHECK(reported_while_running);
+  auto warnings = stall_warnings(diagnostics);
+  REQUIRE(warnings.size() == 1);  // the switch-out check does not report it a second time
+  CHECK(warnings[0].find("'stuck'") != std::string::npos);
+  CHECK(warnings[0].find("still holds its thread") != std::string::npos);
+}

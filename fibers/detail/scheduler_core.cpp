@@ -142,6 +142,7 @@ SchedulerCore::SchedulerCore(SchedulerOptions options)
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "spindle: eventfd");
   reactor_.add_internal(wake_fd_, Reactor::wake_tag);
   if (options_.debug) {
+    watchdog_ = std::make_unique<StallWatchdog>(options_.stall_threshold);
     reactor_.add_internal(dump_signal_fd(), Reactor::dump_tag);
     dump_generation_seen_ = dump_generation.load(std::memory_order_relaxed);
   }
@@ -218,7 +219,10 @@ inline void SchedulerCore::prepare_to_resume(FiberBase* next) {
   next->state = FiberState::running;
   next->state_since = coarse_now_;
   ++switches_;
-  if (options_.debug) [[unlikely]] resumed_at_ = Clock::now();
+  if (options_.debug) [[unlikely]] {
+    resumed_at_ = Clock::now();
+    watchdog_->resumed(next->id, next->name);
+  }
 }
 
 inline void SchedulerCore::store_continuation(boost::context::fiber&& continuation) noexcept {
@@ -244,7 +248,10 @@ void SchedulerCore::check_canary(FiberBase* fiber) noexcept {
     if (from != nullptr) {
       on_leave(from);  // it did yield: checks and the stall clock restart as for a real switch
       from->state = FiberState::running;
-      if (options_.debug) [[unlikely]] resumed_at_ = Clock::now();
+      if (options_.debug) [[unlikely]] {
+        resumed_at_ = Clock::now();
+        watchdog_->resumed(from->id, from->name);
+      }
     }
     return;
   }
@@ -299,7 +306,8 @@ boost::context::fiber SchedulerCore::enter(FiberBase* fiber, boost::context::fib
 
 void SchedulerCore::check_stall(FiberBase* fiber) noexcept {
   auto ran = Clock::now() - resumed_at_;
-  if (ran < options_.stall_threshold) return;
+  watchdog_->idle();
+  if (ran < options_.stall_threshold || watchdog_->reported_current_run()) return;
   try {
     char text[512];
     std::snprintf(text, sizeof text,

@@ -19,6 +19,7 @@
 #include <spindle/fibers/detail/fiber.hpp>
 #include <spindle/fibers/detail/reactor.hpp>
 #include <spindle/fibers/detail/stack_pool.hpp>
+#include <spindle/fibers/detail/stall_watchdog.hpp>
 #include <spindle/fibers/detail/timer_heap.hpp>
 #include <spindle/fibers/detail/unique_function.hpp>
 #include <spindle/fibers/options.hpp>
@@ -30,6 +31,7 @@
 #include <cstdint>
 #include <exception>
 #include <iosfwd>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -181,6 +183,7 @@ class SchedulerCore {
   TimePoint coarse_now_;  // refreshed at each poll; stamps state changes without a clock read
   Clock::time_point resumed_at_;  // real time the running fiber was resumed (debug mode only)
   bool in_callback_ = false;
+  std::unique_ptr<StallWatchdog> watchdog_;  // debug mode only
 
   int wake_fd_;
   std::mutex posts_mutex_;

@@ -14,3 +14,5 @@
 #include <spindle/fibers/this_fiber.hpp>
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
+
+#include <spindle/compat/errors.hpp>

@@ -1,6 +1,8 @@
 // Stack overflow in a fiber: named by the guard-page handler or the canary check, killing the process.
 #include "leak_check.hpp"
 
+#include <sys/mman.h>
+
 #include <spindle/fibers/detail/scheduler_core.hpp>
 
 #include <sys/wait.h>
@@ -104,9 +106,10 @@ void run_null_writer() {
   scheduler.run([] {
     auto fiber = spawn(
         [] {
-          // Both volatile: the compiler can neither see the null (and emit a trap instead) nor drop
-          // the store.
-          volatile int* volatile target = nullptr;
+          // A write to a PROT_NONE page: a genuine SIGSEGV far from any stack, which (unlike a
+          // null store) UBSan does not intercept first. Both volatile so the store stays.
+          void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+          volatile int* volatile target = static_cast<int*>(page);
           *target = 42;
         },
         {.name = "null-writer"});

@@ -3,7 +3,8 @@
 
 usage: bench_report.py BUILD_DIR [--doc docs/benchmarks.md]
 
-Reads BUILD_DIR/meson-logs/benchmarklog.json (one JSON object per benchmark), collects the
+Reads the log of the last benchmark run (BUILD_DIR/meson-logs/benchmarklog.json, or testlog.json
+where meson writes benchmarks there), one JSON object per benchmark, collects the
 `metric=NAME value=NUMBER unit=UNIT` lines each printed, and groups benchmarks named
 `<runtime>_<workload>` by workload. For every metric it prints spindle's figure, each peer's, and
 the ratio spindle / peer (below 1 means spindle is smaller: faster, or less memory). The tables
@@ -44,12 +45,15 @@ def machine() -> str:
 def read_log(build: Path):
     """Returns {workload: {runtime: {metric: (value, unit)}}}."""
     results = defaultdict(lambda: defaultdict(dict))
-    log = build / "meson-logs" / "benchmarklog.json"
+    logs = build / "meson-logs"
+    log = logs / "benchmarklog.json" if (logs / "benchmarklog.json").exists() else logs / "testlog.json"
     for line in log.read_text().splitlines():
         if not line.strip():
             continue
         entry = json.loads(line)
         runtime, _, workload = entry["name"].partition("_")
+        if runtime not in RUNTIME_ORDER or not workload:
+            continue  # a test, not a benchmark
         if entry.get("result") != "OK":
             results[workload][runtime]["FAILED"] = (float("nan"), entry.get("result", "?"))
             continue

@@ -11,6 +11,10 @@
 #include <fstream>
 #include <system_error>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace spindle::detail {
 namespace {
 
@@ -150,6 +154,11 @@ StackSlot StackPool::carve_from_slab(SizeClass& cls) {
 }
 
 void StackPool::release(const StackSlot& slot) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+  // A fiber ends by switching away, so its last frames never return and their redzones stay
+  // poisoned; the next fiber on this stack would trip over them.
+  ASAN_UNPOISON_MEMORY_REGION(slot.top - slot.usable, slot.usable);
+#endif
   SizeClass& cls = size_class(slot.usable);
   cls.warm.push_back(slot);
   if (cls.warm.size() > warm_cache_limit) ++excess_;

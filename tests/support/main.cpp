@@ -78,6 +78,9 @@ struct LeakListener : Catch::TestEventListenerBase {
 using spindle::test::LeakListener;
 CATCH_REGISTER_LISTENER(LeakListener)
 
+// CancelledError is deliberately not a std::exception; let Catch2 show (and match) its message.
+CATCH_TRANSLATE_EXCEPTION(const spindle::CancelledError& cancelled) { return cancelled.what(); }
+
 int main(int argc, char** argv) {
   // Debug mode opens one process-wide eventfd for its SIGUSR1 dumps and keeps it for the life of
   // the process. Open it before the first test, so the per-test fd check does not count it.

@@ -1,0 +1,96 @@
+#include <spindle/compat/future.hpp>
+
+#include <spindle/fibers/detail/fiber.hpp>
+#include <spindle/fibers/diagnostics.hpp>
+
+#include <algorithm>
+
+namespace spindle::detail {
+namespace {
+
+Scheduler& loop_of_this_thread() {
+  Scheduler* loop = Scheduler::current();
+  if (loop == nullptr) throw FiberError("spindle: a Future needs a scheduler (loop) on this thread");
+  return *loop;
+}
+
+}  // namespace
+
+FutureCore::FutureCore() : loop_(&loop_of_this_thread()) {}
+
+FutureCore::~FutureCore() {
+  if (status_ == Status::finished && error_ && !outcome_retrieved_) {
+    emit_diagnostic("spindle: exception in " + (description.empty() ? std::string("a Future") : description) +
+                    " was never retrieved: " + describe_exception(error_));
+  }
+}
+
+void FutureCore::wait() {
+  while (!done()) waiters_.wait("future");
+}
+
+std::exception_ptr FutureCore::exception() {
+  wait();
+  if (status_ == Status::cancelled) throw CancelledError(cancel_message_);
+  outcome_retrieved_ = true;
+  return error_;
+}
+
+void FutureCore::rethrow_if_failed() {
+  if (std::exception_ptr error = exception()) std::rethrow_exception(error);
+}
+
+void FutureCore::require_pending(const char* operation) const {
+  if (done()) {
+    throw InvalidStateError(std::string(operation) + ": the future is already " +
+                            (cancelled() ? "cancelled" : "done"));
+  }
+}
+
+void FutureCore::finish(std::exception_ptr error) {
+  status_ = Status::finished;
+  error_ = std::move(error);
+  on_finish();
+  waiters_.wake_all();
+  schedule_callbacks();
+}
+
+bool FutureCore::cancel(std::string message) {
+  if (done()) return false;
+  status_ = Status::cancelled;
+  cancel_message_ = std::move(message);
+  on_finish();
+  waiters_.wake_all();
+  schedule_callbacks();
+  return true;
+}
+
+CallbackId FutureCore::add_callback(std::function<void()> callback) {
+  CallbackId id = next_callback_id_++;
+  callbacks_.emplace_back(id, std::move(callback));
+  if (done()) post_callback(id);
+  return id;
+}
+
+std::size_t FutureCore::remove_callback(CallbackId id) {
+  return std::erase_if(callbacks_, [id](const auto& entry) { return entry.first == id; });
+}
+
+void FutureCore::schedule_callbacks() {
+  for (const auto& entry : callbacks_) post_callback(entry.first);
+}
+
+void FutureCore::post_callback(CallbackId id) {
+  // Each callback is posted on its own, in order, so remove_done_callback works until the moment it
+  // runs; the state stays alive until the last one has run.
+  loop_->post([self = shared_from_this(), id] {
+    auto found = std::find_if(self->callbacks_.begin(), self->callbacks_.end(),
+                              [id](const auto& entry) { return entry.first == id; });
+    if (found == self->callbacks_.end()) return;
+    auto callback = std::move(found->second);
+    self->callbacks_.erase(found);
+    callback();
+  });
+}
+
+}  // namespace spindle::detail

@@ -1,0 +1,159 @@
+// Future<T>: a result that some fiber will set later (asyncio.Future).
+//
+// Differences from asyncio, each deliberate: result() and exception() called before the future is
+// done park the calling fiber until it is (asyncio raises InvalidStateError: there is no `await`
+// here, waiting *is* the call); remove_done_callback takes the id that add_done_callback returned,
+// because C++ callables cannot be compared.
+#pragma once
+
+#include <spindle/compat/errors.hpp>
+#include <spindle/fibers/scheduler.hpp>
+#include <spindle/fibers/wait_list.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace spindle {
+
+using CallbackId = std::uint64_t;
+
+namespace detail {
+
+// The state every Future and Task shares: status, outcome, waiters, done callbacks. Belongs to the
+// scheduler (loop) of the thread that created it.
+class FutureCore : public std::enable_shared_from_this<FutureCore> {
+ public:
+  enum class Status : std::uint8_t { pending, finished, cancelled };
+
+  FutureCore();
+  virtual ~FutureCore();
+  FutureCore(const FutureCore&) = delete;
+  FutureCore& operator=(const FutureCore&) = delete;
+
+  bool done() const noexcept { return status_ != Status::pending; }
+  bool cancelled() const noexcept { return status_ == Status::cancelled; }
+
+  // Parks the calling fiber until done. A cancellation point.
+  void wait();
+  // Waits, then returns the stored exception (nullptr after a value) or throws CancelledError.
+  std::exception_ptr exception();
+  // Waits, then throws what result() must throw (the exception, or CancelledError); returns normally
+  // when a value is stored.
+  void rethrow_if_failed();
+
+  // Throws InvalidStateError naming `operation` when already done.
+  void require_pending(const char* operation) const;
+  // Marks the outcome (the value, if any, was stored by the derived class) and runs the rest of
+  // completion: wakes waiters, schedules callbacks.
+  void finish(std::exception_ptr error);
+  bool cancel(std::string message);
+
+  CallbackId add_callback(std::function<void()> callback);
+  std::size_t remove_callback(CallbackId id);
+
+  // Where the future was created and what it is called, for the unretrieved-exception report.
+  std::string description;
+
+ protected:
+  // Called on completion, before waiters wake: Task uses it to drop its fiber.
+  virtual void on_finish() noexcept {}
+
+ private:
+  void schedule_callbacks();
+  void post_callback(CallbackId id);
+
+  Scheduler* loop_;
+  Status status_ = Status::pending;
+  bool outcome_retrieved_ = false;
+  std::exception_ptr error_;
+  std::string cancel_message_;
+  WaitList waiters_;
+  std::vector<std::pair<CallbackId, std::function<void()>>> callbacks_;
+  CallbackId next_callback_id_ = 1;
+};
+
+template <class T>
+class FutureState : public FutureCore {
+ public:
+  std::optional<T> value;
+};
+
+template <>
+class FutureState<void> : public FutureCore {};
+
+}  // namespace detail
+
+// A handle to shared state: copies refer to the same future. Use it on the thread (scheduler) that
+// created it; from other threads, post() to that scheduler.
+template <class T>
+class Future {
+ public:
+  // A pending future on the calling thread's scheduler. Throws FiberError without one.
+  Future() : state_(std::make_shared<detail::FutureState<T>>()) {}
+
+  bool done() const noexcept { return state_->done(); }
+  bool cancelled() const noexcept { return state_->cancelled(); }
+
+  // Parks the calling fiber until done, then returns the value (a reference valid while any handle
+  // to this future lives), or throws the stored exception, or CancelledError. Throws FiberError when
+  // it would have to wait outside a fiber.
+  decltype(auto) result() const {
+    state_->rethrow_if_failed();
+    if constexpr (!std::is_void_v<T>) return static_cast<const T&>(*state_->value);
+  }
+  // Parks until done; returns the stored exception, nullptr after a value; throws CancelledError if
+  // the future was cancelled.
+  std::exception_ptr exception() const { return state_->exception(); }
+
+  // Store the outcome, wake every waiter and schedule the done callbacks. Never block. Throw
+  // InvalidStateError when the future is already done (set twice, or cancelled).
+  template <class U = T>
+    requires(!std::is_void_v<T> && std::is_constructible_v<T, U &&>)
+  void set_result(U&& value) {
+    state_->require_pending("set_result");
+    state_->value.emplace(std::forward<U>(value));
+    state_->finish(nullptr);
+  }
+  void set_result()
+    requires std::is_void_v<T>
+  {
+    state_->require_pending("set_result");
+    state_->finish(nullptr);
+  }
+  void set_exception(std::exception_ptr error) {
+    if (!error) throw std::invalid_argument("set_exception needs an exception");
+    state_->require_pending("set_exception");
+    state_->finish(std::move(error));
+  }
+
+  // Cancels a pending future (waiters get CancelledError(message)); false if already done.
+  bool cancel(std::string message = {}) { return state_->cancel(std::move(message)); }
+
+  // Runs `callback(future)` on the loop soon after the future is done (at once if it already is:
+  // "soon" means the scheduler's next poll step), callbacks in the order they were added. A callback
+  // must not park. Returns an id for remove_done_callback.
+  CallbackId add_done_callback(std::function<void(const Future&)> callback) {
+    // A weak reference: a strong one would keep a future that never completes alive forever.
+    std::weak_ptr<detail::FutureState<T>> weak = state_;
+    return state_->add_callback([weak, callback = std::move(callback)] {
+      if (auto state = weak.lock()) callback(Future(std::move(state)));
+    });
+  }
+  // Removes a callback that has not run yet; returns how many were removed (0 or 1).
+  std::size_t remove_done_callback(CallbackId id) { return state_->remove_callback(id); }
+
+  bool operator==(const Future& other) const noexcept { return state_ == other.state_; }
+
+ protected:
+  explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+}  // namespace spindle

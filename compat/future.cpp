@@ -55,13 +55,17 @@ void FutureCore::finish(std::exception_ptr error) {
   schedule_callbacks();
 }
 
-bool FutureCore::cancel(std::string message) {
-  if (done()) return false;
+void FutureCore::finish_cancelled(std::string message) {
   status_ = Status::cancelled;
   cancel_message_ = std::move(message);
   on_finish();
   waiters_.wake_all();
   schedule_callbacks();
+}
+
+bool FutureCore::cancel(std::string message) {
+  if (done()) return false;
+  finish_cancelled(std::move(message));
   return true;
 }
 

@@ -53,7 +53,10 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
   // Marks the outcome (the value, if any, was stored by the derived class) and runs the rest of
   // completion: wakes waiters, schedules callbacks.
   void finish(std::exception_ptr error);
-  bool cancel(std::string message);
+  // Marks the future cancelled (waiters get CancelledError(message)) and completes it.
+  void finish_cancelled(std::string message);
+  // A plain future completes as cancelled at once; a Task instead asks its fiber to stop.
+  virtual bool cancel(std::string message);
 
   CallbackId add_callback(std::function<void()> callback);
   std::size_t remove_callback(CallbackId id);

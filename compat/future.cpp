@@ -50,17 +50,47 @@ void FutureCore::require_pending(const char* operation) const {
 void FutureCore::finish(std::exception_ptr error) {
   status_ = Status::finished;
   error_ = std::move(error);
-  on_finish();
-  waiters_.wake_all();
-  schedule_callbacks();
+  complete();
 }
 
 void FutureCore::finish_cancelled(std::string message) {
   status_ = Status::cancelled;
   cancel_message_ = std::move(message);
+  complete();
+}
+
+void FutureCore::complete() {
   on_finish();
   waiters_.wake_all();
+  for (CompletionSignal* signal : signals_) signal->notify(*this);
   schedule_callbacks();
+}
+
+std::exception_ptr FutureCore::outcome_error() {
+  outcome_retrieved_ = true;
+  if (status_ == Status::cancelled) return std::make_exception_ptr(CancelledError(cancel_message_));
+  return error_;
+}
+
+CompletionSignal::~CompletionSignal() {
+  for (auto& future : observed_) std::erase(future->signals_, this);
+}
+
+void CompletionSignal::observe(FutureCore& future) {
+  observed_.push_back(future.shared_from_this());
+  future.signals_.push_back(this);
+  if (future.done()) completed_.push_back(&future);
+}
+
+FutureCore* CompletionSignal::next_completed() {
+  if (returned_ == observed_.size()) return nullptr;
+  while (returned_ == completed_.size()) waiter_.wait("any of several futures");
+  return completed_[returned_++];
+}
+
+void CompletionSignal::notify(FutureCore& future) noexcept {
+  completed_.push_back(&future);
+  waiter_.wake_one();
 }
 
 bool FutureCore::cancel(std::string message) {

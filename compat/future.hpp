@@ -26,6 +26,34 @@ using CallbackId = std::uint64_t;
 
 namespace detail {
 
+class FutureCore;
+
+// Told synchronously when any of the futures it observes completes: how gather, wait and
+// as_completed wait on many futures at once (a fiber can be parked in only one wait list, so each
+// future pokes the one signal instead). Lives on the waiting fiber's stack and unregisters itself.
+class CompletionSignal {
+ public:
+  CompletionSignal() = default;
+  ~CompletionSignal();
+  CompletionSignal(const CompletionSignal&) = delete;
+  CompletionSignal& operator=(const CompletionSignal&) = delete;
+
+  void observe(FutureCore& future);
+  // The observed futures in the order they completed: parks until the next one completes (returns
+  // at once for one that already did). Returns nullptr once every observed future was returned.
+  // A cancellation point.
+  FutureCore* next_completed();
+
+ private:
+  friend class FutureCore;
+  void notify(FutureCore& future) noexcept;
+
+  std::vector<std::shared_ptr<FutureCore>> observed_;
+  std::vector<FutureCore*> completed_;
+  std::size_t returned_ = 0;
+  WaitList waiter_;
+};
+
 // The state every Future and Task shares: status, outcome, waiters, done callbacks. Belongs to the
 // scheduler (loop) of the thread that created it.
 class FutureCore : public std::enable_shared_from_this<FutureCore> {
@@ -64,11 +92,16 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
   // Where the future was created and what it is called, for the unretrieved-exception report.
   std::string description;
 
+  // The outcome without waiting (done futures only): nullptr after a value; for a cancelled future,
+  // a CancelledError. Marks it retrieved.
+  std::exception_ptr outcome_error();
+
  protected:
   // Called on completion, before waiters wake: Task uses it to drop its fiber.
   virtual void on_finish() noexcept {}
 
  private:
+  void complete();
   void schedule_callbacks();
   void post_callback(CallbackId id);
 
@@ -80,6 +113,8 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
   WaitList waiters_;
   std::vector<std::pair<CallbackId, std::function<void()>>> callbacks_;
   CallbackId next_callback_id_ = 1;
+  friend class CompletionSignal;
+  std::vector<CompletionSignal*> signals_;
 };
 
 template <class T>
@@ -153,6 +188,9 @@ class Future {
   std::size_t remove_done_callback(CallbackId id) { return state_->remove_callback(id); }
 
   bool operator==(const Future& other) const noexcept { return state_ == other.state_; }
+
+  // The shared state, for the combinators in compat/.
+  const std::shared_ptr<detail::FutureState<T>>& state() const noexcept { return state_; }
 
  protected:
   explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}

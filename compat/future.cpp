@@ -82,9 +82,14 @@ void CompletionSignal::observe(FutureCore& future) {
   if (future.done()) completed_.push_back(&future);
 }
 
-FutureCore* CompletionSignal::next_completed() {
+FutureCore* CompletionSignal::next_completed(std::optional<TimePoint> deadline) {
   if (returned_ == observed_.size()) return nullptr;
-  while (returned_ == completed_.size()) waiter_.wait("any of several futures");
+  while (returned_ == completed_.size()) {
+    if (waiter_.wait("any of several futures", deadline) == WakeStatus::timed_out && returned_ == completed_.size()) {
+      timed_out_ = true;
+      return nullptr;
+    }
+  }
   return completed_[returned_++];
 }
 

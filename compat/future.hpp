@@ -40,9 +40,10 @@ class CompletionSignal {
 
   void observe(FutureCore& future);
   // The observed futures in the order they completed: parks until the next one completes (returns
-  // at once for one that already did). Returns nullptr once every observed future was returned.
-  // A cancellation point.
-  FutureCore* next_completed();
+  // at once for one that already did) or the deadline passes. Returns nullptr once every observed
+  // future was returned, or on timeout (then timed_out() is true). A cancellation point.
+  FutureCore* next_completed(std::optional<TimePoint> deadline = std::nullopt);
+  bool timed_out() const noexcept { return timed_out_; }
 
  private:
   friend class FutureCore;
@@ -51,6 +52,7 @@ class CompletionSignal {
   std::vector<std::shared_ptr<FutureCore>> observed_;
   std::vector<FutureCore*> completed_;
   std::size_t returned_ = 0;
+  bool timed_out_ = false;
   WaitList waiter_;
 };
 
@@ -67,6 +69,8 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
 
   bool done() const noexcept { return status_ != Status::pending; }
   bool cancelled() const noexcept { return status_ == Status::cancelled; }
+  // Finished with an exception (not a value, not cancelled). Never blocks, retrieves nothing.
+  bool has_exception() const noexcept { return status_ == Status::finished && error_ != nullptr; }
 
   // Parks the calling fiber until done. A cancellation point.
   void wait();

@@ -20,6 +20,9 @@ namespace detail {
 // another scheduler, CancelledError if the caller is cancelled meanwhile.
 void wait_for_end(FiberBase* fiber);
 bool cancel_fiber(FiberBase* fiber, std::string message) noexcept;
+// Withdraws a cancellation of `fiber` that carries `message` and was not delivered yet; returns
+// whether there was one. For scopes (timeouts) whose deadline passed just as their body finished.
+bool withdraw_cancel(FiberBase* fiber, std::string_view message) noexcept;
 }  // namespace detail
 
 // Move-only. Belongs to the thread of the scheduler that spawned the fiber: use and destroy it there.

@@ -74,5 +74,12 @@ bool cancel_fiber(FiberBase* fiber, std::string message) noexcept {
   return fiber->scheduler->cancel(fiber, std::move(message));
 }
 
+bool withdraw_cancel(FiberBase* fiber, std::string_view message) noexcept {
+  if (!fiber->cancel_pending || fiber->cancel_message != message) return false;
+  fiber->cancel_pending = false;
+  fiber->cancel_message.clear();
+  return true;
+}
+
 }  // namespace detail
 }  // namespace spindle

@@ -93,9 +93,20 @@ FutureCore* CompletionSignal::next_completed(std::optional<TimePoint> deadline) 
   return completed_[returned_++];
 }
 
+void CompletionSignal::cancel_all() {
+  for (auto& future : observed_) future->cancel({});
+}
+
 void CompletionSignal::notify(FutureCore& future) noexcept {
   completed_.push_back(&future);
   waiter_.wake_one();
+  if (on_complete_) {
+    try {
+      on_complete_(future);
+    } catch (...) {
+      emit_diagnostic("spindle: a completion hook threw " + describe_exception(std::current_exception()));
+    }
+  }
 }
 
 bool FutureCore::cancel(std::string message) {

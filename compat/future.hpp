@@ -34,6 +34,9 @@ class FutureCore;
 class CompletionSignal {
  public:
   CompletionSignal() = default;
+  // `on_complete` runs synchronously inside each observed future's completion, on whatever fiber
+  // completed it: it must not park (cancelling other work is its purpose).
+  explicit CompletionSignal(std::function<void(FutureCore&)> on_complete) : on_complete_(std::move(on_complete)) {}
   ~CompletionSignal();
   CompletionSignal(const CompletionSignal&) = delete;
   CompletionSignal& operator=(const CompletionSignal&) = delete;
@@ -44,6 +47,8 @@ class CompletionSignal {
   // future was returned, or on timeout (then timed_out() is true). A cancellation point.
   FutureCore* next_completed(std::optional<TimePoint> deadline = std::nullopt);
   bool timed_out() const noexcept { return timed_out_; }
+  // Cancels every observed future that is not done yet.
+  void cancel_all();
 
  private:
   friend class FutureCore;
@@ -54,6 +59,7 @@ class CompletionSignal {
   std::size_t returned_ = 0;
   bool timed_out_ = false;
   WaitList waiter_;
+  std::function<void(FutureCore&)> on_complete_;
 };
 
 // The state every Future and Task shares: status, outcome, waiters, done callbacks. Belongs to the

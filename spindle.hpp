@@ -16,3 +16,12 @@
 #include <spindle/fibers/wait_list.hpp>
 
 #include <spindle/compat/errors.hpp>
+#include <spindle/compat/future.hpp>
+#include <spindle/compat/gather.hpp>
+#include <spindle/compat/queue.hpp>
+#include <spindle/compat/shield.hpp>
+#include <spindle/compat/sleep.hpp>
+#include <spindle/compat/task.hpp>
+#include <spindle/compat/task_group.hpp>
+#include <spindle/compat/timeout.hpp>
+#include <spindle/compat/wait.hpp>

@@ -18,6 +18,7 @@
 #include <spindle/compat/errors.hpp>
 #include <spindle/compat/future.hpp>
 #include <spindle/compat/gather.hpp>
+#include <spindle/compat/loop.hpp>
 #include <spindle/compat/queue.hpp>
 #include <spindle/compat/shield.hpp>
 #include <spindle/compat/sleep.hpp>

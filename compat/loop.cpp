@@ -1,0 +1,114 @@
+#include <spindle/compat/loop.hpp>
+
+namespace spindle {
+namespace {
+thread_local Loop* tls_loop = nullptr;
+}
+
+Loop::Loop(SchedulerOptions options) : scheduler_(options), thread_(std::this_thread::get_id()) { tls_loop = this; }
+
+Loop::~Loop() {
+  if (!closed_) close();
+  tls_loop = nullptr;
+}
+
+Loop& Loop::current() {
+  if (tls_loop == nullptr) throw InvalidStateError("no event loop runs on this thread");
+  return *tls_loop;
+}
+
+void Loop::require_loop_thread(const char* what) const {
+  if (std::this_thread::get_id() != thread_) {
+    throw InvalidStateError(std::string(what) + " called from another thread; use call_soon_threadsafe");
+  }
+}
+
+void Loop::enter_run() {
+  require_loop_thread("run");
+  if (closed_) throw InvalidStateError("loop is closed");
+  if (running_) throw InvalidStateError("this event loop is already running");
+  running_ = true;
+}
+
+void Loop::leave_run() noexcept { running_ = false; }
+
+void Loop::run_forever() {
+  enter_run();
+  struct Leave {
+    Loop& loop;
+    ~Leave() { loop.leave_run(); }
+  } leave{*this};
+  stopping_ = false;
+  scheduler_.run_until_complete([this] {
+    while (!stopping_) stop_requested_.wait("loop.stop()");
+  });
+}
+
+void Loop::stop() {
+  require_loop_thread("stop");
+  // Posted, so the callbacks already due still run in this iteration, as in asyncio.
+  scheduler_.post([this] {
+    stopping_ = true;
+    stop_requested_.wake_all();
+  });
+}
+
+void Loop::close() {
+  require_loop_thread("close");
+  if (running_) throw InvalidStateError("cannot close a running event loop");
+  if (closed_) return;
+  for (const auto& state : pending_timers_) state->timer.reset();
+  pending_timers_.clear();
+  scheduler_.run([] {});  // cancels and unwinds every task still alive
+  closed_ = true;
+}
+
+double Loop::time() const { return std::chrono::duration<double>(scheduler_.now().time_since_epoch()).count(); }
+
+Handle Loop::call_soon(std::function<void()> callback) {
+  require_loop_thread("call_soon");
+  auto state = std::make_shared<detail::CallbackState>();
+  state->callback = std::move(callback);
+  scheduler_.post([state] {
+    if (!state->cancelled) state->callback();
+  });
+  return Handle(state, this);
+}
+
+Handle Loop::call_at(TimePoint when, std::function<void()> callback) {
+  require_loop_thread("call_at");
+  auto state = std::make_shared<detail::CallbackState>();
+  state->callback = std::move(callback);
+  state->when = when;
+  std::weak_ptr<detail::CallbackState> weak = state;
+  // The timer only posts the call: running it (and dropping the state, whose Timer this is) inside
+  // the timer's own callback would destroy the callback while it runs.
+  state->timer = std::make_unique<Timer>([this, weak] {
+    auto fired = weak.lock();
+    if (!fired || fired->cancelled) return;
+    scheduler_.post([this, fired] {
+      pending_timers_.erase(fired);
+      if (!fired->cancelled) fired->callback();
+    });
+  });
+  state->timer->arm_at(when);
+  pending_timers_.insert(state);
+  return Handle(state, this);
+}
+
+Handle Loop::call_later(Duration delay, std::function<void()> callback) {
+  return call_at(scheduler_.now() + delay, std::move(callback));
+}
+
+void Loop::call_soon_threadsafe(std::function<void()> callback) { scheduler_.post(std::move(callback)); }
+
+void Handle::cancel() {
+  if (state_->cancelled) return;
+  state_->cancelled = true;
+  if (state_->timer) {
+    state_->timer->cancel();
+    loop_->pending_timers_.erase(state_);
+  }
+}
+
+}  // namespace spindle

@@ -7,16 +7,6 @@
 namespace spindle {
 namespace {
 std::atomic<std::uint64_t> next_group{1};
-
-bool is_cancellation(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
 }  // namespace
 
 TaskGroup::TaskGroup()
@@ -38,7 +28,7 @@ void TaskGroup::adopt(detail::FutureCore& child) { signal_.observe(child); }
 
 void TaskGroup::on_child_done(detail::FutureCore& child) {
   std::exception_ptr failure = child.outcome_error();
-  if (!failure || is_cancellation(failure)) return;
+  if (!failure || detail::is_cancellation(failure)) return;
   errors_.push_back(failure);
   abort();
 }
@@ -53,7 +43,7 @@ void TaskGroup::abort() {
 void TaskGroup::finish(std::exception_ptr block_error) {
   bool cancelled_from_outside = false;
   if (block_error) {
-    if (!is_cancellation(block_error)) {
+    if (!detail::is_cancellation(block_error)) {
       errors_.insert(errors_.begin(), block_error);
       abort();
     } else {

@@ -1,5 +1,6 @@
 // as_completed(): futures in completion order, with an overall timeout.
 #include "leak_check.hpp"
+#include "timed_work.hpp"
 
 #include <spindle/compat/wait.hpp>
 
@@ -7,19 +8,13 @@
 
 using namespace spindle;
 using namespace std::chrono_literals;
+using test::fails_after;
+using test::returns_after;
 
-namespace {
-auto after(Duration delay, int value) {
-  return [delay, value] {
-    this_fiber::sleep_for(delay);
-    return value;
-  };
-}
-}  // namespace
 
 TEST_CASE("as_completed yields futures in the order they complete", "[compat][as_completed]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(after(3s, 3)), create_task(after(1s, 1)), create_task(after(2s, 2))};
+    std::vector<Task<int>> tasks{create_task(returns_after(3s, 3)), create_task(returns_after(1s, 1)), create_task(returns_after(2s, 2))};
     auto completed = as_completed(tasks);
     std::vector<int> order;
     while (completed.remaining() > 0) order.push_back(completed.next().result());
@@ -30,7 +25,7 @@ TEST_CASE("as_completed yields futures in the order they complete", "[compat][as
 TEST_CASE("as_completed throws TimeoutError when the deadline passes with futures pending",
           "[compat][as_completed]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(after(1s, 1)), create_task(after(5s, 5))};
+    std::vector<Task<int>> tasks{create_task(returns_after(1s, 1)), create_task(returns_after(5s, 5))};
     auto completed = as_completed(tasks, 2s);
     CHECK(completed.next().result() == 1);
     TimePoint before = now();

@@ -1,5 +1,6 @@
 // gather and gather_outcomes: asyncio.gather's rules, one test each.
 #include "leak_check.hpp"
+#include "timed_work.hpp"
 
 #include <spindle/compat/gather.hpp>
 
@@ -9,29 +10,14 @@
 
 using namespace spindle;
 using namespace std::chrono_literals;
+using test::fails_after;
+using test::returns_after;
 
-namespace {
-
-auto after(Duration delay, int value) {
-  return [delay, value] {
-    this_fiber::sleep_for(delay);
-    return value;
-  };
-}
-
-auto fail_after(Duration delay, const char* what) {
-  return [delay, what]() -> int {
-    this_fiber::sleep_for(delay);
-    throw std::runtime_error(what);
-  };
-}
-
-}  // namespace
 
 TEST_CASE("gather runs its children side by side and returns results in argument order", "[compat][gather]") {
   test::run_virtual([] {
     TimePoint start = now();
-    auto [a, b] = gather(after(3s, 1), after(1s, 2));
+    auto [a, b] = gather(returns_after(3s, 1), returns_after(1s, 2));
     CHECK(a == 1);
     CHECK(b == 2);
     CHECK(now() - start == 3s);
@@ -40,11 +26,11 @@ TEST_CASE("gather runs its children side by side and returns results in argument
 
 TEST_CASE("gather accepts tasks, futures and callables, and void results", "[compat][gather]") {
   test::run_virtual([] {
-    auto task = create_task(after(1s, 10));
+    auto task = create_task(returns_after(1s, 10));
     Future<std::string> future;
     auto setter = create_task([future]() mutable { future.set_result("set"); });
     auto [from_task, from_future, nothing, from_callable] =
-        gather(task, future, [] { this_fiber::sleep_for(2s); }, after(1s, 30));
+        gather(task, future, [] { this_fiber::sleep_for(2s); }, returns_after(1s, 30));
     CHECK(from_task == 10);
     CHECK(from_future == "set");
     CHECK(std::is_same_v<decltype(nothing), std::monostate>);
@@ -56,7 +42,7 @@ TEST_CASE("gather accepts tasks, futures and callables, and void results", "[com
 TEST_CASE("the range form returns a vector in the order of the input", "[compat][gather]") {
   test::run_virtual([] {
     std::vector<Task<int>> tasks;
-    for (int i = 0; i < 5; ++i) tasks.push_back(create_task(after(std::chrono::seconds(5 - i), i)));
+    for (int i = 0; i < 5; ++i) tasks.push_back(create_task(returns_after(std::chrono::seconds(5 - i), i)));
     TimePoint start = now();
     std::vector<int> results = gather(tasks);
     CHECK(results == std::vector<int>{0, 1, 2, 3, 4});
@@ -66,9 +52,9 @@ TEST_CASE("the range form returns a vector in the order of the input", "[compat]
 
 TEST_CASE("the first failure propagates at once and the siblings keep running", "[compat][gather]") {
   test::run_virtual([] {
-    auto slow = create_task(after(5s, 1));
+    auto slow = create_task(returns_after(5s, 1));
     TimePoint start = now();
-    CHECK_THROWS_WITH(gather(slow, fail_after(1s, "early")), "early");
+    CHECK_THROWS_WITH(gather(slow, fails_after(1s, "early")), "early");
     CHECK(now() - start == 1s);
     CHECK_FALSE(slow.done());
     CHECK(slow.result() == 1);  // not cancelled
@@ -77,16 +63,16 @@ TEST_CASE("the first failure propagates at once and the siblings keep running", 
 
 TEST_CASE("the first failure is the first in completion order, not argument order", "[compat][gather]") {
   test::run_virtual([] {
-    auto later = create_task(fail_after(2s, "second"));
-    CHECK_THROWS_WITH(gather(later, fail_after(1s, "first")), "first");
+    auto later = create_task(fails_after(2s, "second"));
+    CHECK_THROWS_WITH(gather(later, fails_after(1s, "first")), "first");
     CHECK_THROWS_WITH(later.result(), "second");
   });
 }
 
 TEST_CASE("a cancelled child counts as that child raising CancelledError", "[compat][gather]") {
   test::run_virtual([] {
-    auto victim = create_task(after(5s, 1));
-    auto sibling = create_task(after(2s, 2));
+    auto victim = create_task(returns_after(5s, 1));
+    auto sibling = create_task(returns_after(2s, 2));
     auto canceller = create_task([victim]() mutable {
       this_fiber::sleep_for(1s);
       victim.cancel("victim");
@@ -100,8 +86,8 @@ TEST_CASE("a cancelled child counts as that child raising CancelledError", "[com
 
 TEST_CASE("cancelling the gathering fiber cancels every unfinished child", "[compat][gather]") {
   test::run_virtual([] {
-    auto done_early = create_task(after(1s, 1));
-    auto running = create_task(after(10s, 2));
+    auto done_early = create_task(returns_after(1s, 1));
+    auto running = create_task(returns_after(10s, 2));
     auto gatherer = create_task([&] { return std::get<1>(gather(done_early, running)); });
     this_fiber::sleep_for(2s);
     gatherer.cancel("stop");
@@ -114,13 +100,13 @@ TEST_CASE("cancelling the gathering fiber cancels every unfinished child", "[com
 
 TEST_CASE("gather_outcomes waits for every child and returns values and exceptions", "[compat][gather]") {
   test::run_virtual([] {
-    auto victim = create_task(after(5s, 0));
+    auto victim = create_task(returns_after(5s, 0));
     auto canceller = create_task([victim]() mutable {
       this_fiber::sleep_for(1s);
       victim.cancel();
     });
     TimePoint start = now();
-    auto [good, bad, cancelled] = gather_outcomes(after(3s, 7), fail_after(1s, "bad"), victim);
+    auto [good, bad, cancelled] = gather_outcomes(returns_after(3s, 7), fails_after(1s, "bad"), victim);
     CHECK(now() - start == 3s);
     CHECK(good.ok());
     CHECK(good.value() == 7);
@@ -133,7 +119,7 @@ TEST_CASE("gather_outcomes waits for every child and returns values and exceptio
 
 TEST_CASE("gather_outcomes over a vector keeps the input order", "[compat][gather]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(fail_after(2s, "x")), create_task(after(1s, 5))};
+    std::vector<Task<int>> tasks{create_task(fails_after(2s, "x")), create_task(returns_after(1s, 5))};
     auto outcomes = gather_outcomes(tasks);
     REQUIRE(outcomes.size() == 2);
     CHECK_FALSE(outcomes[0].ok());

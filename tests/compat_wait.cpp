@@ -1,5 +1,6 @@
 // wait(): done/pending sets by return_when and timeout; never raises on timeout, never cancels.
 #include "leak_check.hpp"
+#include "timed_work.hpp"
 
 #include <spindle/compat/wait.hpp>
 
@@ -8,25 +9,13 @@
 
 using namespace spindle;
 using namespace std::chrono_literals;
+using test::fails_after;
+using test::returns_after;
 
-namespace {
-auto after(Duration delay, int value) {
-  return [delay, value] {
-    this_fiber::sleep_for(delay);
-    return value;
-  };
-}
-auto fail_after(Duration delay) {
-  return [delay]() -> int {
-    this_fiber::sleep_for(delay);
-    throw std::runtime_error("failed");
-  };
-}
-}  // namespace
 
 TEST_CASE("ALL_COMPLETED waits for every future", "[compat][wait]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(after(2s, 1)), create_task(after(1s, 2))};
+    std::vector<Task<int>> tasks{create_task(returns_after(2s, 1)), create_task(returns_after(1s, 2))};
     TimePoint start = now();
     auto [done, pending] = wait(tasks);
     CHECK(now() - start == 2s);
@@ -38,7 +27,7 @@ TEST_CASE("ALL_COMPLETED waits for every future", "[compat][wait]") {
 
 TEST_CASE("FIRST_COMPLETED returns as soon as one is done", "[compat][wait]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(after(3s, 1)), create_task(after(1s, 2))};
+    std::vector<Task<int>> tasks{create_task(returns_after(3s, 1)), create_task(returns_after(1s, 2))};
     TimePoint start = now();
     auto [done, pending] = wait(tasks, std::nullopt, ReturnWhen::first_completed);
     CHECK(now() - start == 1s);
@@ -52,7 +41,7 @@ TEST_CASE("FIRST_COMPLETED returns as soon as one is done", "[compat][wait]") {
 TEST_CASE("FIRST_EXCEPTION returns after about 1 s with one done and one pending (the seed's program)",
           "[compat][wait]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(after(3s, 1)), create_task(fail_after(1s))};
+    std::vector<Task<int>> tasks{create_task(returns_after(3s, 1)), create_task(fails_after(1s))};
     TimePoint start = now();
     auto [done, pending] = wait(tasks, std::nullopt, ReturnWhen::first_exception);
     CHECK(now() - start == 1s);
@@ -65,7 +54,7 @@ TEST_CASE("FIRST_EXCEPTION returns after about 1 s with one done and one pending
 
 TEST_CASE("FIRST_EXCEPTION without any exception waits for all", "[compat][wait]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(after(2s, 1)), create_task(after(1s, 2))};
+    std::vector<Task<int>> tasks{create_task(returns_after(2s, 1)), create_task(returns_after(1s, 2))};
     auto [done, pending] = wait(tasks, std::nullopt, ReturnWhen::first_exception);
     CHECK(done.size() == 2);
     CHECK(pending.empty());
@@ -74,7 +63,7 @@ TEST_CASE("FIRST_EXCEPTION without any exception waits for all", "[compat][wait]
 
 TEST_CASE("a timeout returns the split so far and neither raises nor cancels", "[compat][wait]") {
   test::run_virtual([] {
-    std::vector<Task<int>> tasks{create_task(after(5s, 1)), create_task(after(1s, 2))};
+    std::vector<Task<int>> tasks{create_task(returns_after(5s, 1)), create_task(returns_after(1s, 2))};
     TimePoint start = now();
     auto [done, pending] = wait(tasks, 2s);
     CHECK(now() - start == 2s);

@@ -20,16 +20,6 @@ std::string demangle(const char* mangled) {
   return status == 0 && readable ? readable.get() : mangled;
 }
 
-bool is_cancellation(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 // Free lists of control blocks in 64-byte size classes up to 1 KiB, capped per class. The state is
 // trivially destructible so the thread_local needs no init wrapper (which would call
 // __tls_get_addr on every access); the blocks are freed at thread exit by a separate cleanup object,
@@ -97,6 +87,16 @@ FiberBase::FiberBase(std::string name, std::size_t stack_size, std::source_locat
 }
 
 FiberBase::~FiberBase() { live_blocks.fetch_sub(1, std::memory_order_relaxed); }
+
+bool is_cancellation(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
 
 std::size_t live_fiber_blocks() noexcept { return live_blocks.load(std::memory_order_relaxed); }
 

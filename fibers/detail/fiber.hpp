@@ -85,6 +85,8 @@ struct FiberBase {
 
 // Drops one reference; the last one reports an exception nobody retrieved, then frees the block.
 void release(FiberBase* fiber) noexcept;
+// Whether `error` holds a CancelledError.
+bool is_cancellation(const std::exception_ptr& error);
 // "TypeName: message" for an exception, for reports.
 std::string describe_exception(const std::exception_ptr& error);
 // Control blocks alive in this process (spawned and not yet freed), for leak checks.

@@ -146,7 +146,8 @@ std::vector<FutureCore*> cores(const Future<T>&... futures) {
 // std::monostate). Throws the first failure as described above. Call from a fiber.
 template <Awaitable... A>
 auto gather(A&&... awaitables) {
-  auto futures = std::make_tuple(detail::to_future(std::forward<A>(awaitables))...);
+  // Braced: the children start in argument order (make_tuple's arguments are evaluated in no set order).
+  std::tuple<Future<detail::AwaitableValue<A>>...> futures{detail::to_future(std::forward<A>(awaitables))...};
   std::apply([](auto&... future) { detail::wait_for_children(detail::cores(future...), true); }, futures);
   return std::apply([](auto&... future) { return std::make_tuple(detail::copy_result(future)...); }, futures);
 }
@@ -170,7 +171,7 @@ std::vector<detail::TupleSlot<T>> gather(const std::vector<Task<T>>& tasks) {
 // return_exceptions=True: waits for every child; each outcome is a value or an exception.
 template <Awaitable... A>
 auto gather_outcomes(A&&... awaitables) {
-  auto futures = std::make_tuple(detail::to_future(std::forward<A>(awaitables))...);
+  std::tuple<Future<detail::AwaitableValue<A>>...> futures{detail::to_future(std::forward<A>(awaitables))...};
   std::apply([](auto&... future) { detail::wait_for_children(detail::cores(future...), false); }, futures);
   return std::apply([](auto&... future) { return std::make_tuple(detail::outcome_of(future)...); }, futures);
 }

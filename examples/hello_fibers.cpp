@@ -51,10 +51,7 @@ void sequential() {
 
 void side_by_side() {
   TimePoint start = now();
-  auto a = spawn([] { return test_a(1); }, {.name = "test a"});
-  auto b = spawn([] { return test_b(2); }, {.name = "test b"});
-  int result_a = a.join();
-  int result_b = b.join();
+  auto [result_a, result_b] = gather([] { return test_a(1); }, [] { return test_b(2); });
   report(result_a, result_b, start);
 }
 

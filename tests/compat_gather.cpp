@@ -24,6 +24,14 @@ TEST_CASE("gather runs its children side by side and returns results in argument
   });
 }
 
+TEST_CASE("gather starts callables as tasks in argument order", "[compat][gather]") {
+  test::run_virtual([] {
+    std::string order;
+    gather([&] { order += 'a'; }, [&] { order += 'b'; }, [&] { order += 'c'; });
+    CHECK(order == "abc");
+  });
+}
+
 TEST_CASE("gather accepts tasks, futures and callables, and void results", "[compat][gather]") {
   test::run_virtual([] {
     auto task = create_task(returns_after(1s, 10));

@@ -15,11 +15,16 @@
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
 
+#include <spindle/compat/barrier.hpp>
+#include <spindle/compat/condition.hpp>
 #include <spindle/compat/errors.hpp>
+#include <spindle/compat/event.hpp>
 #include <spindle/compat/future.hpp>
 #include <spindle/compat/gather.hpp>
+#include <spindle/compat/lock.hpp>
 #include <spindle/compat/loop.hpp>
 #include <spindle/compat/queue.hpp>
+#include <spindle/compat/semaphore.hpp>
 #include <spindle/compat/shield.hpp>
 #include <spindle/compat/sleep.hpp>
 #include <spindle/compat/task.hpp>

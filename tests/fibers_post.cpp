@@ -1,5 +1,6 @@
 // Cross-thread Scheduler::post: thread, order, waking parked fibers, no loss, errors, no parking.
 #include "leak_check.hpp"
+#include "wait_attempts.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -17,31 +18,6 @@ void park_until_true(Predicate done) {
   while (!done()) park("waiting for posted work");
 }
 
-// Runs `wait` and names what it did: "returned", "FiberError" or "other exception".
-template <class Wait>
-std::string attempt(Wait&& wait) {
-  try {
-    wait();
-    return "returned";
-  } catch (const FiberError&) {
-    return "FiberError";
-  } catch (...) {
-    return "other exception";
-  }
-}
-
-// Every way a fiber can wait, tried from inside posted work.
-std::vector<std::string> try_every_wait() {
-  std::vector<std::string> results;
-  results.push_back(attempt([] { park("inside posted work"); }));
-  results.push_back(attempt([] { park_until("inside posted work", now() + 1s); }));
-  results.push_back(attempt([] { this_fiber::sleep_for(1s); }));
-  results.push_back(attempt([] {
-    WaitList list;
-    list.wait("inside posted work");
-  }));
-  return results;
-}
 
 }  // namespace
 
@@ -191,7 +167,7 @@ TEST_CASE("parking inside posted work throws FiberError", "[fibers][post]") {
       Scheduler::ExpectPost expect(scheduler);
       std::thread poster([&] {
         scheduler.post([&] {
-          results = try_every_wait();
+          results = test::try_every_wait("inside posted work");
           main.unpark();
         });
       });
@@ -203,7 +179,7 @@ TEST_CASE("parking inside posted work throws FiberError", "[fibers][post]") {
   SECTION("drained by the poll step inside a busy fiber's switch") {
     test::run_virtual([&] {
       std::vector<std::string> results;
-      Scheduler::current()->post([&] { results = try_every_wait(); });
+      Scheduler::current()->post([&] { results = test::try_every_wait("inside posted work"); });
       for (int spins = 0; results.empty(); ++spins) {
         REQUIRE(spins <= 1000);
         this_fiber::yield();

@@ -1,5 +1,6 @@
 // spindle::Timer: firing order and time, cancel, re-arm, errors in callbacks, no parking in callbacks.
 #include "leak_check.hpp"
+#include "wait_attempts.hpp"
 
 #include <spindle/fibers/detail/scheduler_core.hpp>
 
@@ -19,31 +20,6 @@ namespace {
 
 constexpr int poll_interval = static_cast<int>(detail::SchedulerCore::poll_interval);
 
-// Runs `wait` and names what it did: "returned", "FiberError" or "other exception".
-template <class Wait>
-std::string attempt(Wait&& wait) {
-  try {
-    wait();
-    return "returned";
-  } catch (const FiberError&) {
-    return "FiberError";
-  } catch (...) {
-    return "other exception";
-  }
-}
-
-// Every way a fiber can wait, tried from inside a timer callback.
-std::vector<std::string> try_every_wait() {
-  std::vector<std::string> results;
-  results.push_back(attempt([] { park("inside a timer callback"); }));
-  results.push_back(attempt([] { park_until("inside a timer callback", now() + 1s); }));
-  results.push_back(attempt([] { this_fiber::sleep_for(1s); }));
-  results.push_back(attempt([] {
-    WaitList list;
-    list.wait("inside a timer callback");
-  }));
-  return results;
-}
 
 const std::vector<std::string> all_fiber_errors{"FiberError", "FiberError", "FiberError", "FiberError"};
 
@@ -185,7 +161,7 @@ TEST_CASE("parking or sleeping inside a timer callback throws FiberError", "[fib
   SECTION("callback run by the idle loop") {
     test::run_virtual([] {
       std::vector<std::string> results;
-      Timer timer([&] { results = try_every_wait(); });
+      Timer timer([&] { results = test::try_every_wait("inside a timer callback"); });
       timer.arm_after(1s);
       this_fiber::sleep_for(2s);
       CHECK(results == all_fiber_errors);
@@ -194,7 +170,7 @@ TEST_CASE("parking or sleeping inside a timer callback throws FiberError", "[fib
   SECTION("callback run by the poll step inside a busy fiber's switch") {
     test::run_virtual([] {
       std::vector<std::string> results;
-      Timer timer([&] { results = try_every_wait(); });
+      Timer timer([&] { results = test::try_every_wait("inside a timer callback"); });
       timer.arm_at(now());
       for (int spins = 0; results.empty(); ++spins) {
         REQUIRE(spins <= poll_interval);

@@ -84,10 +84,7 @@ TEST_CASE("is_running inside, close cancels tasks and later runs fail", "[compat
     CHECK(Loop::current().is_running());
     CHECK_THROWS_AS(Loop::current().close(), InvalidStateError);
     create_task([&] {
-      struct Flag {
-        bool& flag;
-        ~Flag() { flag = true; }
-      } flag{unwound};
+      test::SetOnDestroy flag{unwound};
       this_fiber::sleep_for(1h);
     });
   });

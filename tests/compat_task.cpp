@@ -39,10 +39,7 @@ TEST_CASE("cancel() stops the task's fiber at its blocking point and marks it ca
   test::run_virtual([] {
     bool cleaned_up = false;
     auto task = create_task([&] {
-      struct Cleanup {
-        bool& flag;
-        ~Cleanup() { flag = true; }
-      } cleanup{cleaned_up};
+      test::SetOnDestroy cleanup{cleaned_up};
       this_fiber::sleep_for(1h);
     });
     this_fiber::yield();

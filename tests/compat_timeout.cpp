@@ -23,10 +23,7 @@ TEST_CASE("a block past its deadline is cancelled and the scope throws TimeoutEr
     bool unwound = false;
     CHECK_THROWS_AS(timeout(2s,
                             [&] {
-                              struct Unwind {
-                                bool& flag;
-                                ~Unwind() { flag = true; }
-                              } unwind{unwound};
+                              test::SetOnDestroy unwind{unwound};
                               this_fiber::sleep_for(1h);
                             }),
                     TimeoutError);

@@ -17,11 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Flag {
-  bool& flag;
-  ~Flag() { flag = true; }
-};
-
 // The line of `report` that mentions `name`, or "".
 std::string line_naming(const std::string& report, const std::string& name) {
   std::istringstream lines(report);
@@ -65,11 +60,11 @@ TEST_CASE("a main fiber waiting on a WaitList nobody will wake makes run_until_c
       scheduler.run_until_complete([&] {
         auto worker = spawn(
             [&] {
-              Flag flag{worker_unwound};
+              test::SetOnDestroy flag{worker_unwound};
               gate.wait("worker gate");
             },
             {.name = "stuck-worker"});
-        Flag flag{main_unwound};
+        test::SetOnDestroy flag{main_unwound};
         this_fiber::sleep_for(5s);  // timers keep the clock moving; only then is it a deadlock
         never.wait("nobody wakes main");
       });

@@ -127,10 +127,7 @@ TEST_CASE("run() cancels fibers left over when main ends, like asyncio.run", "[f
   bool unwound = false;
   int result = scheduler.run([&] {
     spawn([&] {
-      struct Flag {
-        bool& flag;
-        ~Flag() { flag = true; }
-      } flag{unwound};
+      test::SetOnDestroy flag{unwound};
       this_fiber::sleep_for(1h);
     });
     this_fiber::yield();
@@ -164,10 +161,7 @@ TEST_CASE("the scheduler's destructor unwinds fibers still alive", "[fibers][spa
     Scheduler scheduler({.virtual_clock = true});
     scheduler.run_until_complete([&] {
       spawn([&] {
-        struct Flag {
-          bool& flag;
-          ~Flag() { flag = true; }
-        } flag{unwound};
+        test::SetOnDestroy flag{unwound};
         this_fiber::sleep_for(1h);
       });
       this_fiber::yield();

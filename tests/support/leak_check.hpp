@@ -60,6 +60,12 @@ class CapturedDiagnostics {
 // Runs `child` in a forked process with stderr captured; returns (raw wait status, stderr text).
 std::pair<int, std::string> run_in_child(void (*child)());
 
+// Sets `flag` when destroyed: shows that a fiber's stack was unwound (destructors ran).
+struct SetOnDestroy {
+  bool& flag;
+  ~SetOnDestroy() { flag = true; }
+};
+
 // Virtual-clock time since `start`, in seconds, for asserting on simulated durations.
 inline double seconds_since(TimePoint start) { return std::chrono::duration<double>(now() - start).count(); }
 

@@ -3,12 +3,14 @@
 
 #include <spindle/fibers/clock.hpp>
 #include <spindle/fibers/diagnostics.hpp>
+#include <spindle/fibers/doorbell.hpp>
 #include <spindle/fibers/errors.hpp>
 #include <spindle/fibers/fd_wait.hpp>
 #include <spindle/fibers/introspect.hpp>
 #include <spindle/fibers/join_handle.hpp>
 #include <spindle/fibers/options.hpp>
 #include <spindle/fibers/park.hpp>
+#include <spindle/fibers/remote_scheduler.hpp>
 #include <spindle/fibers/scheduler.hpp>
 #include <spindle/fibers/spawn.hpp>
 #include <spindle/fibers/this_fiber.hpp>
@@ -16,6 +18,7 @@
 #include <spindle/fibers/wait_list.hpp>
 
 #include <spindle/compat/barrier.hpp>
+#include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/condition.hpp>
 #include <spindle/compat/errors.hpp>
 #include <spindle/compat/event.hpp>
@@ -24,6 +27,7 @@
 #include <spindle/compat/lock.hpp>
 #include <spindle/compat/loop.hpp>
 #include <spindle/compat/queue.hpp>
+#include <spindle/compat/runner.hpp>
 #include <spindle/compat/semaphore.hpp>
 #include <spindle/compat/shield.hpp>
 #include <spindle/compat/sleep.hpp>

@@ -2,6 +2,8 @@
 
 #include <spindle/fibers/detail/fiber.hpp>
 
+#include <csignal>
+
 namespace spindle {
 namespace {
 
@@ -15,6 +17,17 @@ std::string describe_group(const std::string& message, const std::vector<std::ex
 }
 
 }  // namespace
+
+const char* Interrupted::what() const noexcept {
+  switch (signal_) {
+    case SIGINT:
+      return "interrupted by SIGINT";
+    case SIGTERM:
+      return "interrupted by SIGTERM";
+    default:
+      return "interrupted by a signal";
+  }
+}
 
 ExceptionGroup::ExceptionGroup(std::string message, std::vector<std::exception_ptr> exceptions)
     : std::runtime_error(describe_group(message, exceptions)), exceptions_(std::move(exceptions)) {}

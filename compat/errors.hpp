@@ -2,6 +2,8 @@
 //
 //   spindle::CancelledError            (not a std::exception: a catch-all for errors must not
 //                                       swallow cancellation; see fibers/errors.hpp)
+//   spindle::Interrupted               SIGINT/SIGTERM stopped Runner::run (KeyboardInterrupt);
+//                                       not a std::exception either, for the same reason
 //   std::exception
 //   ├── std::logic_error
 //   │   ├── spindle::FiberError        runtime misuse (fibers/errors.hpp)
@@ -27,6 +29,20 @@
 #include <vector>
 
 namespace spindle {
+
+// Runner::run's main task was cancelled because the process received SIGINT or SIGTERM (asyncio's
+// KeyboardInterrupt). run() turns it into the exit status 128 + signal after cleaning up.
+class Interrupted {
+ public:
+  explicit Interrupted(int signal_number) : signal_(signal_number) {}
+  int signal_number() const noexcept { return signal_; }
+  // 130 for SIGINT, 143 for SIGTERM: what a shell reports for a program those signals stopped.
+  int exit_status() const noexcept { return 128 + signal_; }
+  const char* what() const noexcept;
+
+ private:
+  int signal_;
+};
 
 class InvalidStateError : public std::logic_error {
  public:

@@ -1,5 +1,16 @@
 #include <spindle/compat/loop.hpp>
 
+#include <spindle/fibers/detail/scheduler_core.hpp>
+#include <spindle/fibers/diagnostics.hpp>
+
+#include <cxxabi.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
 namespace spindle {
 namespace {
 thread_local Loop* tls_loop = nullptr;
@@ -63,22 +74,53 @@ void Loop::close() {
   closed_ = true;
 }
 
+namespace {
+std::string demangle(const char* name) {
+  int status = 0;
+  char* readable = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string text = status == 0 && readable != nullptr ? readable : name;
+  std::free(readable);
+  return text;
+}
+}  // namespace
+
+void Loop::invoke(const std::function<void()>& callback, const std::source_location& where) {
+  const SchedulerOptions& options = scheduler_.core().options();
+  if (!options.debug) {
+    callback();
+    return;
+  }
+  auto started = std::chrono::steady_clock::now();
+  callback();
+  auto took = std::chrono::steady_clock::now() - started;
+  if (took >= options.stall_threshold) {
+    char text[96];
+    std::snprintf(text, sizeof text, " took %.1f ms (slow callback threshold %lld ms)",
+                  std::chrono::duration<double, std::milli>(took).count(),
+                  static_cast<long long>(options.stall_threshold.count()));
+    detail::emit_diagnostic(std::string("spindle: callback ") + demangle(callback.target_type().name()) +
+                            " scheduled at " + where.file_name() + ":" + std::to_string(where.line()) + text);
+  }
+}
+
 double Loop::time() const { return std::chrono::duration<double>(scheduler_.now().time_since_epoch()).count(); }
 
-Handle Loop::call_soon(std::function<void()> callback) {
+Handle Loop::call_soon(std::function<void()> callback, std::source_location where) {
   require_loop_thread("call_soon");
   auto state = std::make_shared<detail::CallbackState>();
   state->callback = std::move(callback);
-  scheduler_.post([state] {
-    if (!state->cancelled) state->callback();
+  state->where = where;
+  scheduler_.post([this, state] {
+    if (!state->cancelled) invoke(state->callback, state->where);
   });
   return Handle(state, this);
 }
 
-Handle Loop::call_at(TimePoint when, std::function<void()> callback) {
+Handle Loop::call_at(TimePoint when, std::function<void()> callback, std::source_location where) {
   require_loop_thread("call_at");
   auto state = std::make_shared<detail::CallbackState>();
   state->callback = std::move(callback);
+  state->where = where;
   state->when = when;
   std::weak_ptr<detail::CallbackState> weak = state;
   // The timer only posts the call: running it (and dropping the state, whose Timer this is) inside
@@ -88,7 +130,7 @@ Handle Loop::call_at(TimePoint when, std::function<void()> callback) {
     if (!fired || fired->cancelled) return;
     scheduler_.post([this, fired] {
       pending_timers_.erase(fired);
-      if (!fired->cancelled) fired->callback();
+      if (!fired->cancelled) invoke(fired->callback, fired->where);
     });
   });
   state->timer->arm_at(when);
@@ -96,11 +138,19 @@ Handle Loop::call_at(TimePoint when, std::function<void()> callback) {
   return Handle(state, this);
 }
 
-Handle Loop::call_later(Duration delay, std::function<void()> callback) {
-  return call_at(scheduler_.now() + delay, std::move(callback));
+Handle Loop::call_at(double when, std::function<void()> callback, std::source_location where) {
+  if (std::isnan(when)) throw std::invalid_argument("call_at: the time is NaN");
+  auto since_epoch = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(when));
+  return call_at(TimePoint(since_epoch), std::move(callback), where);
 }
 
-void Loop::call_soon_threadsafe(std::function<void()> callback) { scheduler_.post(std::move(callback)); }
+Handle Loop::call_later(Duration delay, std::function<void()> callback, std::source_location where) {
+  return call_at(scheduler_.now() + delay, std::move(callback), where);
+}
+
+void Loop::call_soon_threadsafe(std::function<void()> callback, std::source_location where) {
+  scheduler_.post([this, callback = std::move(callback), where] { invoke(callback, where); });
+}
 
 void Handle::cancel() {
   if (state_->cancelled) return;

@@ -6,9 +6,12 @@
 // between run_until_complete and run_forever calls, as in asyncio.
 #pragma once
 
+#include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/errors.hpp>
 #include <spindle/compat/task.hpp>
+#include <spindle/fibers/remote_scheduler.hpp>
 #include <spindle/fibers/scheduler.hpp>
+#include <spindle/fibers/this_fiber.hpp>
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
 
@@ -16,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <source_location>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -27,6 +31,7 @@ class Loop;
 namespace detail {
 struct CallbackState {
   std::function<void()> callback;
+  std::source_location where;
   bool cancelled = false;
   std::optional<TimePoint> when;
   std::unique_ptr<Timer> timer;  // call_later / call_at only
@@ -64,13 +69,25 @@ class Loop {
   // their state for later runs. Throws InvalidStateError if the loop is closed or already running.
   // Blocks the calling thread; call it on the loop's thread, not from a fiber.
   template <class Fn>
+    requires std::is_invocable_v<std::decay_t<Fn>&>
   auto run_until_complete(Fn&& main) {
     enter_run();
     struct Leave {
       Loop& loop;
       ~Leave() { loop.leave_run(); }
     } leave{*this};
-    return scheduler_.run_until_complete([&] { return create_task(std::forward<Fn>(main), "main").result(); });
+    return scheduler_.run_until_complete([&] { return finish_iteration(create_task(std::forward<Fn>(main), "main")); });
+  }
+  // As above, for a future or task that already exists: runs until it is done, then returns a copy
+  // of its value or rethrows.
+  template <class T>
+  T run_until_complete(const Future<T>& future) {
+    enter_run();
+    struct Leave {
+      Loop& loop;
+      ~Leave() { loop.leave_run(); }
+    } leave{*this};
+    return scheduler_.run_until_complete([&]() -> T { return finish_iteration(future); });
   }
   // Runs until stop() is called (from a callback or a task).
   void run_forever();
@@ -85,12 +102,20 @@ class Loop {
   double time() const;
 
   // Runs `callback` soon on the loop, after the callbacks already scheduled. Loop thread only.
-  Handle call_soon(std::function<void()> callback);
+  // In debug mode a callback that runs longer than the stall threshold (100 ms) is reported with
+  // the place it was scheduled from and its type.
+  Handle call_soon(std::function<void()> callback, std::source_location where = std::source_location::current());
   // Runs `callback` after `delay` / at `when` on the loop's clock. Loop thread only.
-  Handle call_later(Duration delay, std::function<void()> callback);
-  Handle call_at(TimePoint when, std::function<void()> callback);
+  Handle call_later(Duration delay, std::function<void()> callback,
+                    std::source_location where = std::source_location::current());
+  Handle call_at(TimePoint when, std::function<void()> callback,
+                 std::source_location where = std::source_location::current());
+  // call_at(loop.time() + 1.5, callback): `when` in seconds on the loop's clock, as time() gives.
+  Handle call_at(double when, std::function<void()> callback,
+                 std::source_location where = std::source_location::current());
   // As call_soon, from any thread. The loop must outlive the call.
-  void call_soon_threadsafe(std::function<void()> callback);
+  void call_soon_threadsafe(std::function<void()> callback,
+                            std::source_location where = std::source_location::current());
 
   Scheduler& scheduler() noexcept { return scheduler_; }
 
@@ -99,6 +124,20 @@ class Loop {
   void enter_run();
   void leave_run() noexcept;
   void require_loop_thread(const char* what) const;
+  // Waits for `future`, lets the callbacks its completion scheduled run (asyncio stops the loop
+  // only after that iteration), then returns its value or rethrows. In the run's own fiber.
+  template <class T>
+  static T finish_iteration(const Future<T>& future) {
+    future.state()->wait();
+    this_fiber::yield();
+    if constexpr (std::is_void_v<T>) {
+      future.result();
+    } else {
+      return future.result();
+    }
+  }
+  // Runs a callback; in debug mode, reports it when it is slow.
+  void invoke(const std::function<void()>& callback, const std::source_location& where);
 
   Scheduler scheduler_;
   std::thread::id thread_;
@@ -108,5 +147,35 @@ class Loop {
   bool stopping_ = false;
   std::set<std::shared_ptr<detail::CallbackState>> pending_timers_;
 };
+
+// Starts `body` as a task on `loop`, which runs on another thread (asyncio's
+// run_coroutine_threadsafe), and returns a ConcurrentFuture for its outcome that any thread or any
+// loop's fiber can wait on. Cancelling that future cancels the task. Callable from any thread;
+// `loop` must outlive the call, and the task starts only once that loop runs.
+template <class Fn>
+  requires std::is_invocable_v<std::decay_t<Fn>&>
+auto run_coroutine_threadsafe(Fn&& body, Loop& loop, std::string name = {}) {
+  using T = std::invoke_result_t<std::decay_t<Fn>&>;
+  ConcurrentFuture<T> outcome;
+  loop.call_soon_threadsafe([outcome, body = std::forward<Fn>(body), name = std::move(name)]() mutable {
+    if (outcome.done()) return;  // cancelled before it could start
+    Task<T> task = create_task(std::move(body), std::move(name));
+    TaskRef ref = task.ref();
+    auto cancel_on_loop = [remote = RemoteScheduler::current(), ref] { remote.post([ref]() mutable { ref.cancel(); }); };
+    if (!outcome.set_cancel_hook(std::move(cancel_on_loop))) task.cancel();  // cancelled meanwhile
+    task.add_done_callback([outcome](const Future<T>& done) mutable {
+      if (done.cancelled()) {
+        outcome.cancel("the task was cancelled");
+      } else if (std::exception_ptr error = done.exception()) {
+        outcome.try_set_exception(error);
+      } else if constexpr (std::is_void_v<T>) {
+        outcome.try_set_result();
+      } else {
+        outcome.try_set_result(done.result());
+      }
+    });
+  });
+  return outcome;
+}
 
 }  // namespace spindle

@@ -37,6 +37,17 @@ class Semaphore {
   // The number of free permits. Never blocks.
   std::ptrdiff_t value() const noexcept { return value_; }
 
+  // The standard Lockable names, so std::lock_guard and std::unique_lock hold a permit for a scope
+  // (asyncio's `async with sem:`). try_lock() takes a free permit without waiting; it never takes
+  // one while fibers are queued for it.
+  void lock() { acquire(); }
+  void unlock() { release(); }
+  bool try_lock() noexcept {
+    if (value_ == 0) return false;
+    --value_;
+    return true;
+  }
+
  protected:
   // A semaphore whose value may never exceed `bound`.
   Semaphore(std::ptrdiff_t value, std::optional<std::ptrdiff_t> bound);

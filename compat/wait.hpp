@@ -60,7 +60,9 @@ WaitResult<T> wait(const std::vector<Task<T>>& tasks, std::optional<Duration> ti
 // On timeout it cancels the work, waits until the cancellation has finished, and throws
 // TimeoutError; should the work complete anyway while being cancelled, its result is returned (a
 // result is never lost, unlike cpython#86296). If the caller is cancelled, the work is cancelled
-// too. Returns a copy of the value; rethrows the work's exception.
+// too, and wait_for returns (with the CancelledError) only once the work has finished, as asyncio
+// does since 3.8: work that captured the caller's locals never outlives them. Returns a copy of the
+// value; rethrows the work's exception.
 template <Awaitable A>
 auto wait_for(A&& awaitable, Duration timeout) {
   auto future = detail::to_future(std::forward<A>(awaitable));
@@ -75,6 +77,7 @@ auto wait_for(A&& awaitable, Duration timeout) {
     }
   } catch (const CancelledError&) {
     child.cancel({});
+    detail::wait_out(child);  // rethrows a cancellation that arrives meanwhile; then ours goes on
     throw;
   }
   if constexpr (std::is_void_v<detail::AwaitableValue<A>>) {

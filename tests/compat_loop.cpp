@@ -4,6 +4,8 @@
 
 #include <spindle/compat/loop.hpp>
 
+#include <cmath>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,4 +129,27 @@ TEST_CASE("loop methods from the wrong thread throw", "[compat][loop]") {
   other.join();
   REQUIRE(error);
   CHECK_THROWS_AS(std::rethrow_exception(error), InvalidStateError);
+}
+
+TEST_CASE("done callbacks of the awaited task run before run_until_complete returns", "[compat][loop]") {
+  Loop loop({.virtual_clock = true});
+  std::vector<std::string> order;
+  Task<int> task = create_task([] { return 1; });
+  task.add_done_callback([&](const Future<int>& done) { order.push_back("callback saw " + std::to_string(done.result())); });
+  int value = loop.run_until_complete(task);
+  order.push_back("run_until_complete returned " + std::to_string(value));
+  CHECK(order == std::vector<std::string>{"callback saw 1", "run_until_complete returned 1"});
+}
+
+TEST_CASE("call_at takes loop.time() + seconds, as in asyncio", "[compat][loop]") {
+  Loop loop({.virtual_clock = true});
+  double fired_at = 0;
+  loop.run_until_complete([&] {
+    Loop& current = Loop::current();
+    double start = current.time();
+    current.call_at(start + 1.5, [&] { fired_at = current.time() - start; });
+    spindle::sleep(2s);
+  });
+  CHECK(fired_at == Approx(1.5));
+  CHECK_THROWS_AS(loop.call_at(std::nan(""), [] {}), std::invalid_argument);
 }

@@ -4,6 +4,7 @@
 
 #include <spindle/compat/semaphore.hpp>
 
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -219,5 +220,24 @@ TEST_CASE("BoundedSemaphore refuses a release above its initial value", "[compat
     CHECK_THROWS_WITH(none.release(), "BoundedSemaphore released too many times");
     BoundedSemaphore default_bound;
     CHECK(default_bound.value() == 1);
+  });
+}
+
+TEST_CASE("std::lock_guard holds a permit for a scope; try_lock never jumps the queue", "[compat][semaphore]") {
+  test::run_virtual([] {
+    Semaphore semaphore(1);
+    {
+      std::lock_guard permit(semaphore);
+      CHECK(semaphore.value() == 0);
+      CHECK_FALSE(semaphore.try_lock());
+    }
+    CHECK(semaphore.value() == 1);
+    CHECK(semaphore.try_lock());
+    auto queued = create_task([&] { std::lock_guard permit(semaphore); });
+    this_fiber::yield();  // the task is now queued for the permit
+    semaphore.unlock();   // handed straight to the queued task
+    CHECK_FALSE(semaphore.try_lock());
+    queued.result();
+    CHECK(semaphore.value() == 1);
   });
 }

@@ -68,3 +68,33 @@ TEST_CASE("cancelling the waiter cancels the work too", "[compat][wait_for]") {
     CHECK_THROWS_AS(work.result(), CancelledError);
   });
 }
+
+TEST_CASE("a cancelled waiter returns only once the work has finished its cleanup (as asyncio since 3.8)",
+          "[compat][wait_for]") {
+  test::run_virtual([] {
+    TimePoint start = now();
+    bool work_finished = false;
+    auto work = create_task([&] {
+      try {
+        this_fiber::sleep_for(1h);
+      } catch (const CancelledError&) {
+        this_fiber::sleep_for(1s);  // cleanup that still uses the waiter's locals
+        work_finished = true;
+        throw;
+      }
+    });
+    auto waiter = create_task([&] {
+      try {
+        wait_for(work, 10s);
+      } catch (const CancelledError&) {
+        CHECK(work_finished);
+        CHECK(test::seconds_since(start) == Approx(2.0));
+        throw;
+      }
+    });
+    this_fiber::sleep_for(1s);
+    waiter.cancel();
+    CHECK_THROWS_AS(waiter.result(), CancelledError);
+    CHECK(work.cancelled());
+  });
+}

@@ -2,6 +2,7 @@
 
 #include <spindle/fibers/detail/overflow_guard.hpp>
 #include <spindle/fibers/diagnostics.hpp>
+#include <spindle/fibers/doorbell.hpp>
 #include <spindle/fibers/errors.hpp>
 
 #include <cxxabi.h>
@@ -134,8 +135,11 @@ SchedulerCore::SchedulerCore(SchedulerOptions options)
       virtual_now_(Clock::now()),
       coarse_now_(virtual_now_),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      remote_(std::make_shared<RemoteState>()),
       exception_globals_(reinterpret_cast<ExceptionGlobals*>(abi::__cxa_get_globals())) {
+  remote_->core = this;
   if (previous_on_thread_ != nullptr) {
+    remote_->core = nullptr;
     ::close(wake_fd_);
     throw FiberError("spindle: a scheduler already exists on this thread; one thread runs one scheduler");
   }
@@ -158,6 +162,10 @@ SchedulerCore::SchedulerCore(SchedulerOptions options)
 }
 
 SchedulerCore::~SchedulerCore() {
+  {
+    std::lock_guard lock(remote_->mutex);
+    remote_->core = nullptr;
+  }
   cancel_all_and_drain();
   {
     std::lock_guard lock(posts_mutex_);
@@ -390,6 +398,9 @@ void SchedulerCore::yield() {
                                   : "spindle: yield() called outside a fiber");
   }
   if (self->cancel_pending) [[unlikely]] deliver_cancel(self);
+  // Work posted to this loop (callbacks, completions) runs before the yield returns, as one asyncio
+  // loop iteration would run it: `sleep(0)` then reliably lets done callbacks run.
+  if (posts_pending_.load(std::memory_order_relaxed)) [[unlikely]] poll(false);
   make_ready(self);
   switch_to(pick_next());
   if (self->cancel_pending) [[unlikely]] deliver_cancel(self);
@@ -578,6 +589,25 @@ void SchedulerCore::drain_posts() {
     posts_pending_.store(false, std::memory_order_relaxed);
   }
   for (UniqueFunction& work : batch) run_callback("posted work", work);
+  if (doorbell_rung_.exchange(false, std::memory_order_acq_rel)) {
+    // By index: a callback may register or drop doorbells.
+    for (std::size_t i = 0; i < doorbells_.size(); ++i) {
+      Doorbell* doorbell = doorbells_[i];
+      if (doorbell->rung_.exchange(false, std::memory_order_acq_rel)) run_callback("a doorbell callback", doorbell->on_ring_);
+    }
+  }
+}
+
+void SchedulerCore::add_doorbell(Doorbell* doorbell) { doorbells_.push_back(doorbell); }
+
+void SchedulerCore::remove_doorbell(Doorbell* doorbell) noexcept { std::erase(doorbells_, doorbell); }
+
+void SchedulerCore::ring_doorbells() noexcept {
+  // The flags before the descriptor: a poll step woken by the write must see them.
+  doorbell_rung_.store(true, std::memory_order_release);
+  posts_pending_.store(true, std::memory_order_release);
+  std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
 }
 
 void SchedulerCore::run_callback(const char* what, UniqueFunction& callback) noexcept {

@@ -38,7 +38,20 @@
 #include <thread>
 #include <vector>
 
+namespace spindle {
+class Doorbell;
+}
+
 namespace spindle::detail {
+
+class SchedulerCore;
+
+// Shared with every RemoteScheduler handle; `core` is cleared, under `mutex`, when the scheduler
+// starts to shut down, so a late post from another thread is dropped instead of touching freed memory.
+struct RemoteState {
+  std::mutex mutex;
+  SchedulerCore* core = nullptr;
+};
 
 // this_fiber::yield() on the calling thread's scheduler; one call deep, because every return after a
 // switch mispredicts (see switch_to).
@@ -84,6 +97,11 @@ class SchedulerCore {
   void post(UniqueFunction work);
   void add_expected_post() noexcept { expected_posts_.fetch_add(1, std::memory_order_relaxed); }
   void drop_expected_post() noexcept;
+  // See Doorbell. add/remove on the scheduler's thread; ring_doorbells is async-signal-safe.
+  void add_doorbell(Doorbell* doorbell);
+  void remove_doorbell(Doorbell* doorbell) noexcept;
+  void ring_doorbells() noexcept;
+  const std::shared_ptr<RemoteState>& remote_state() const noexcept { return remote_; }
 
   TimePoint now() const noexcept { return options_.virtual_clock ? virtual_now_ : Clock::now(); }
   bool virtual_clock() const noexcept { return options_.virtual_clock; }
@@ -190,6 +208,9 @@ class SchedulerCore {
   std::vector<UniqueFunction> posts_;
   std::atomic<bool> posts_pending_{false};
   std::atomic<long> expected_posts_{0};
+  std::shared_ptr<RemoteState> remote_;
+  std::vector<Doorbell*> doorbells_;
+  std::atomic<bool> doorbell_rung_{false};
   std::uint64_t dump_generation_seen_ = 0;
 
   ExceptionGlobals* exception_globals_;  // this thread's; saved and restored around every switch

@@ -1,0 +1,71 @@
+// The cancellation handler of seed 002 (`async def cancellable_task():`): the task sleeps 100 s,
+// catches CancelledError, prints "Task was cancelled, cleaning up..." and rethrows, so whoever waits
+// for it sees it cancelled. The seed leaves out who cancels it: here main does, after 1 s. The
+// cleanup may itself wait (0.5 s here), because a cancellation is delivered once; a destructor plays
+// the part of Python's `finally` and runs as the rethrown CancelledError unwinds the task. 1.5 s.
+#include <spindle/spindle.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+using namespace spindle;
+
+namespace {
+
+double scale = 1.0;
+TimePoint start;
+
+Duration seconds(double count) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
+}
+
+double elapsed() { return std::chrono::duration<double>(now() - start).count() / scale; }
+
+// Stands for whatever the task holds (a connection, a file): released however the task ends.
+struct Resources {
+  ~Resources() { std::printf("%.3f Task finally: resources released\n", elapsed()); }
+};
+
+void cancellable_task() {
+  std::printf("%.3f Task started\n", elapsed());
+  Resources resources;
+  try {
+    spindle::sleep(seconds(100));
+  } catch (const CancelledError&) {  // not a std::exception: it must be named
+    std::printf("%.3f Task was cancelled, cleaning up...\n", elapsed());
+    spindle::sleep(seconds(0.5));
+    std::printf("%.3f Task cleanup done\n", elapsed());
+    throw;  // so that the task counts as cancelled
+  }
+}
+
+void cancel_after_a_second() {
+  start = now();
+  Task<void> task = create_task(cancellable_task, "cancellable_task");
+  spindle::sleep(seconds(1));
+  std::printf("%.3f main: cancelling the task\n", elapsed());
+  task.cancel();
+  try {
+    task.result();
+  } catch (const CancelledError&) {
+    std::printf("%.3f main: task.cancelled() is %s\n", elapsed(), task.cancelled() ? "true" : "false");
+  }
+  std::printf("use %.3f time\n", elapsed());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Cancelling a task: its CancelledError handler and destructors run (cleanup may wait); "
+               "1.5 s."};
+  bool virtual_clock = false;
+  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  CLI11_PARSE(app, argc, argv);
+
+  Loop loop({.virtual_clock = virtual_clock});
+  loop.run_until_complete(cancel_after_a_second);
+}

@@ -1,0 +1,59 @@
+// The seeds' run_forever program (001), `def callbackfunc(task):` ... `loop.stop()`: a task is
+// created before the loop runs, gets a done callback that prints its result and stops the loop, and
+// the loop is started with run_forever(). The task only runs once the loop does; run_forever()
+// returns after about 1 s, when the callback has called stop().
+//
+// The seed prints threading.current_thread(), whose ident changes every run; this prints the same
+// repr without the ident, so the output stays the same.
+#include <spindle/spindle.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+using namespace spindle;
+
+namespace {
+
+double scale = 1.0;
+std::thread::id main_thread;
+
+Duration seconds(double count) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
+}
+
+// threading.current_thread(), without the ident.
+const char* current_thread() {
+  return std::this_thread::get_id() == main_thread ? "<_MainThread(MainThread, started)>" : "<Thread(other, started)>";
+}
+
+std::string async_func1() {
+  std::printf("Suspending func1\n");
+  spindle::sleep(seconds(1));
+  std::printf("func func1  %s\n", current_thread());
+  std::printf("Resuming func1\n");
+  return "func1";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"run_forever() until a task's done callback calls loop.stop() (after 1 s)."};
+  bool virtual_clock = false;
+  app.add_option("--scale", scale, "multiply every sleep by this factor")->check(CLI::PositiveNumber);
+  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  CLI11_PARSE(app, argc, argv);
+
+  main_thread = std::this_thread::get_id();
+  std::printf("In main thread  %s\n", current_thread());
+  Loop loop({.virtual_clock = virtual_clock});
+  Task<std::string> task = create_task(async_func1);
+  task.add_done_callback([&loop](const Future<std::string>& done) {
+    std::printf("task 运行结束,它的结果是: %s\n", done.result().c_str());
+    loop.stop();
+  });
+  loop.run_forever();
+}

@@ -4,6 +4,7 @@
 #include <spindle/fibers/diagnostics.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace spindle::detail {
 namespace {
@@ -18,10 +19,21 @@ Scheduler& loop_of_this_thread() {
 
 FutureCore::FutureCore() : loop_(&loop_of_this_thread()) {}
 
+FutureCore::Rare& FutureCore::rare() {
+  if (rare_ == nullptr) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
 FutureCore::~FutureCore() {
-  if (status_ == Status::finished && error_ && !outcome_retrieved_) {
-    emit_diagnostic("spindle: exception in " + (description.empty() ? std::string("a Future") : description) +
-                    " was never retrieved: " + describe_exception(error_));
+  if (exception_unretrieved()) report_unretrieved("a Future");
+}
+
+void FutureCore::report_unretrieved(const std::string& what) noexcept {
+  outcome_retrieved_ = true;
+  try {
+    emit_diagnostic("spindle: exception in " + what + " was never retrieved: " + describe_exception(error_));
+  } catch (...) {
+    // Out of memory while building the report: nothing better to do from a destructor.
   }
 }
 
@@ -31,7 +43,7 @@ void FutureCore::wait() {
 
 std::exception_ptr FutureCore::exception() {
   wait();
-  if (status_ == Status::cancelled) throw CancelledError(cancel_message_);
+  if (status_ == Status::cancelled) throw CancelledError(rare_->cancel_message);
   outcome_retrieved_ = true;
   return error_;
 }
@@ -54,32 +66,71 @@ void FutureCore::finish(std::exception_ptr error) {
 }
 
 void FutureCore::finish_cancelled(std::string message) {
+  rare().cancel_message = std::move(message);
   status_ = Status::cancelled;
-  cancel_message_ = std::move(message);
   complete();
 }
 
 void FutureCore::complete() {
   on_finish();
   waiters_.wake_all();
-  for (CompletionSignal* signal : signals_) signal->notify(*this);
-  schedule_callbacks();
+  // A done future never notifies again, so it leaves its signals now: a signal whose futures have
+  // all completed need not visit them again when it goes.
+  if (CompletionSignal* signal = std::exchange(signal_, nullptr)) signal->notify(*this);
+  if (rare_ != nullptr) {
+    for (CompletionSignal* signal : std::exchange(rare_->more_signals, {})) signal->notify(*this);
+    schedule_callbacks();
+  }
 }
 
 std::exception_ptr FutureCore::outcome_error() {
   outcome_retrieved_ = true;
-  if (status_ == Status::cancelled) return std::make_exception_ptr(CancelledError(cancel_message_));
+  if (status_ == Status::cancelled) return std::make_exception_ptr(CancelledError(rare_->cancel_message));
   return error_;
 }
 
 CompletionSignal::~CompletionSignal() {
-  for (auto& future : observed_) std::erase(future->signals_, this);
+  if (completed_.size() == observed_.size()) return;  // each completed future left on its own
+  for (FutureCore* future : observed_) {
+    if (future->done()) continue;  // it left when it completed, or was done before it was observed
+    if (future->signal_ == this) {
+      future->signal_ = nullptr;
+    } else {
+      std::erase(future->rare_->more_signals, this);
+    }
+  }
+}
+
+void CompletionSignal::reserve(std::size_t count) {
+  observed_.reserve(count);
+  completed_.reserve(count);
 }
 
 void CompletionSignal::observe(FutureCore& future) {
-  observed_.push_back(future.shared_from_this());
-  future.signals_.push_back(this);
-  if (future.done()) completed_.push_back(&future);
+  held_.push_back(future.shared_from_this());
+  observe_held(future);
+}
+
+void CompletionSignal::observe_held(FutureCore& future) {
+  observed_.push_back(&future);
+  if (!future.done()) {
+    register_with(future);
+    return;
+  }
+  completed_.push_back(&future);
+  if (first_failure_ == nullptr && failed(future)) first_failure_ = &future;
+}
+
+void CompletionSignal::register_with(FutureCore& future) {
+  if (future.signal_ == nullptr) {
+    future.signal_ = this;
+  } else {
+    future.rare().more_signals.push_back(this);
+  }
+}
+
+bool CompletionSignal::failed(const FutureCore& future) noexcept {
+  return future.cancelled() || future.has_exception();
 }
 
 FutureCore* CompletionSignal::next_completed(std::optional<TimePoint> deadline) {
@@ -93,13 +144,23 @@ FutureCore* CompletionSignal::next_completed(std::optional<TimePoint> deadline) 
   return completed_[returned_++];
 }
 
+FutureCore* CompletionSignal::wait_all() {
+  while (completed_.size() < observed_.size() && (first_failure_ == nullptr || wake_ == Wake::last)) {
+    waiter_.wait("all of several futures");
+  }
+  return first_failure_;
+}
+
 void CompletionSignal::cancel_all() {
-  for (auto& future : observed_) future->cancel({});
+  for (FutureCore* future : observed_) future->cancel({});
 }
 
 void CompletionSignal::notify(FutureCore& future) noexcept {
   completed_.push_back(&future);
-  waiter_.wake_one();
+  const bool last = completed_.size() == observed_.size();
+  const bool failure = failed(future);
+  if (failure && first_failure_ == nullptr) first_failure_ = &future;
+  if (wake_ == Wake::each || last || (wake_ == Wake::failure_or_last && failure)) waiter_.wake_one();
   if (on_complete_) {
     try {
       on_complete_(future);
@@ -116,29 +177,32 @@ bool FutureCore::cancel(std::string message) {
 }
 
 CallbackId FutureCore::add_callback(std::function<void()> callback) {
-  CallbackId id = next_callback_id_++;
-  callbacks_.emplace_back(id, std::move(callback));
+  Rare& rare = this->rare();
+  CallbackId id = rare.next_callback_id++;
+  rare.callbacks.emplace_back(id, std::move(callback));
   if (done()) post_callback(id);
   return id;
 }
 
 std::size_t FutureCore::remove_callback(CallbackId id) {
-  return std::erase_if(callbacks_, [id](const auto& entry) { return entry.first == id; });
+  if (rare_ == nullptr) return 0;
+  return std::erase_if(rare_->callbacks, [id](const auto& entry) { return entry.first == id; });
 }
 
 void FutureCore::schedule_callbacks() {
-  for (const auto& entry : callbacks_) post_callback(entry.first);
+  for (const auto& entry : rare_->callbacks) post_callback(entry.first);
 }
 
 void FutureCore::post_callback(CallbackId id) {
   // Each callback is posted on its own, in order, so remove_done_callback works until the moment it
   // runs; the state stays alive until the last one has run.
   loop_->post([self = shared_from_this(), id] {
-    auto found = std::find_if(self->callbacks_.begin(), self->callbacks_.end(),
-                              [id](const auto& entry) { return entry.first == id; });
-    if (found == self->callbacks_.end()) return;
+    auto& callbacks = self->rare_->callbacks;
+    auto found =
+        std::find_if(callbacks.begin(), callbacks.end(), [id](const auto& entry) { return entry.first == id; });
+    if (found == callbacks.end()) return;
     auto callback = std::move(found->second);
-    self->callbacks_.erase(found);
+    callbacks.erase(found);
     callback();
   });
 }

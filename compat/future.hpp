@@ -30,34 +30,61 @@ class FutureCore;
 
 // Told synchronously when any of the futures it observes completes: how gather, wait and
 // as_completed wait on many futures at once (a fiber can be parked in only one wait list, so each
-// future pokes the one signal instead). Lives on the waiting fiber's stack and unregisters itself.
+// future pokes the one signal instead). Lives on the waiting fiber's stack; a future drops its
+// registration when it completes, and the signal drops those of the futures still pending when it
+// goes.
 class CompletionSignal {
  public:
-  CompletionSignal() = default;
+  // Which completions wake the waiting fiber. Every completion is recorded either way; a fiber that
+  // needs to act only on some of them (gather: on the first failure, or once all are done) is
+  // spared the two switches per child it would spend waking up just to park again.
+  enum class Wake : std::uint8_t {
+    each,             // every completion
+    failure_or_last,  // a future that failed (exception or cancellation), and the last one
+    last,             // only the last one
+  };
+
+  explicit CompletionSignal(Wake wake = Wake::each) : wake_(wake) {}
   // `on_complete` runs synchronously inside each observed future's completion, on whatever fiber
-  // completed it: it must not park (cancelling other work is its purpose).
+  // completed it: it must not park (cancelling other work is its purpose). Wakes on each completion.
   explicit CompletionSignal(std::function<void(FutureCore&)> on_complete) : on_complete_(std::move(on_complete)) {}
   ~CompletionSignal();
   CompletionSignal(const CompletionSignal&) = delete;
   CompletionSignal& operator=(const CompletionSignal&) = delete;
 
+  // Room for `count` observed futures, for a caller that knows how many it will observe.
+  void reserve(std::size_t count);
+  // Observes `future`, holding a reference to it for the signal's lifetime.
   void observe(FutureCore& future);
+  // Observes `future` without a reference: the caller keeps it alive while the signal lives. Saves
+  // the reference count updates, which touch every future once more.
+  void observe_held(FutureCore& future);
   // The observed futures in the order they completed: parks until the next one completes (returns
   // at once for one that already did) or the deadline passes. Returns nullptr once every observed
   // future was returned, or on timeout (then timed_out() is true). A cancellation point.
   FutureCore* next_completed(std::optional<TimePoint> deadline = std::nullopt);
   bool timed_out() const noexcept { return timed_out_; }
+  // Parks until every observed future is done or, unless the signal wakes only on the last one,
+  // until one has failed (an exception or a cancellation). Returns the first that failed, in
+  // completion order, or nullptr if none did. For waiters that need no order (gather): it does not
+  // visit the futures that completed. A cancellation point.
+  FutureCore* wait_all();
   // Cancels every observed future that is not done yet.
   void cancel_all();
 
  private:
   friend class FutureCore;
+  void register_with(FutureCore& future);
   void notify(FutureCore& future) noexcept;
+  static bool failed(const FutureCore& future) noexcept;
 
-  std::vector<std::shared_ptr<FutureCore>> observed_;
+  std::vector<FutureCore*> observed_;
+  std::vector<std::shared_ptr<FutureCore>> held_;  // the references observe() takes
   std::vector<FutureCore*> completed_;
+  FutureCore* first_failure_ = nullptr;
   std::size_t returned_ = 0;
   bool timed_out_ = false;
+  Wake wake_ = Wake::each;
   WaitList waiter_;
   std::function<void(FutureCore&)> on_complete_;
 };
@@ -99,9 +126,6 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
   CallbackId add_callback(std::function<void()> callback);
   std::size_t remove_callback(CallbackId id);
 
-  // Where the future was created and what it is called, for the unretrieved-exception report.
-  std::string description;
-
   // The outcome without waiting (done futures only): nullptr after a value; for a cancelled future,
   // a CancelledError. Marks it retrieved.
   std::exception_ptr outcome_error();
@@ -109,22 +133,38 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
  protected:
   // Called on completion, before waiters wake: Task uses it to drop its fiber.
   virtual void on_finish() noexcept {}
+  // Whether it finished with an exception that nobody retrieved, which its destruction reports.
+  bool exception_unretrieved() const noexcept { return status_ == Status::finished && error_ && !outcome_retrieved_; }
+  // Reports that exception, naming the future as `what`, and marks it retrieved so it is reported
+  // once. A derived class that knows a better name than "a Future" calls this from its destructor.
+  void report_unretrieved(const std::string& what) noexcept;
 
  private:
   void complete();
   void schedule_callbacks();
   void post_callback(CallbackId id);
 
-  Scheduler* loop_;
+  // What little the rarely used features need (several observers, a cancellation message, done
+  // callbacks) lives apart, made on first use, so the state that completion and gather touch fits
+  // in two cache lines: a gather of 100k tasks visits 100k of these, long evicted from cache.
+  struct Rare {
+    std::vector<CompletionSignal*> more_signals;  // observers beyond `signal_`
+    std::string cancel_message;
+    std::vector<std::pair<CallbackId, std::function<void()>>> callbacks;
+    CallbackId next_callback_id = 1;
+  };
+  Rare& rare();
+
   Status status_ = Status::pending;
   bool outcome_retrieved_ = false;
-  std::exception_ptr error_;
-  std::string cancel_message_;
-  WaitList waiters_;
-  std::vector<std::pair<CallbackId, std::function<void()>>> callbacks_;
-  CallbackId next_callback_id_ = 1;
   friend class CompletionSignal;
-  std::vector<CompletionSignal*> signals_;
+  // The signal observing this pending future. Nearly always there is at most one (the gather, wait
+  // or TaskGroup it belongs to); any others are in `rare_->more_signals`.
+  CompletionSignal* signal_ = nullptr;
+  std::exception_ptr error_;
+  WaitList waiters_;
+  Scheduler* loop_;
+  std::unique_ptr<Rare> rare_;
 };
 
 template <class T>

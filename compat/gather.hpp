@@ -140,6 +140,33 @@ std::vector<FutureCore*> cores(const Future<T>&... futures) {
   return {futures.state().get()...};
 }
 
+// The range forms, over a vector of futures or of tasks alike (without copying one into the other).
+template <class F>
+std::vector<FutureCore*> cores(const std::vector<F>& futures) {
+  std::vector<FutureCore*> children;
+  children.reserve(futures.size());
+  for (const auto& future : futures) children.push_back(future.state().get());
+  return children;
+}
+
+template <class F>
+std::vector<TupleSlot<AwaitableValue<F>>> gather_range(const std::vector<F>& futures) {
+  wait_for_children(cores(futures), true);
+  std::vector<TupleSlot<AwaitableValue<F>>> results;
+  results.reserve(futures.size());
+  for (const auto& future : futures) results.push_back(copy_result(future));
+  return results;
+}
+
+template <class F>
+std::vector<Outcome<AwaitableValue<F>>> gather_outcomes_range(const std::vector<F>& futures) {
+  wait_for_children(cores(futures), false);
+  std::vector<Outcome<AwaitableValue<F>>> outcomes;
+  outcomes.reserve(futures.size());
+  for (const auto& future : futures) outcomes.push_back(outcome_of(future));
+  return outcomes;
+}
+
 }  // namespace detail
 
 // Waits for every awaitable and returns their values as a tuple, in argument order (void results as
@@ -155,17 +182,11 @@ auto gather(A&&... awaitables) {
 // The range form: values in the order of `futures`.
 template <class T>
 std::vector<detail::TupleSlot<T>> gather(const std::vector<Future<T>>& futures) {
-  std::vector<detail::FutureCore*> children;
-  for (const auto& future : futures) children.push_back(future.state().get());
-  detail::wait_for_children(children, true);
-  std::vector<detail::TupleSlot<T>> results;
-  results.reserve(futures.size());
-  for (const auto& future : futures) results.push_back(detail::copy_result(future));
-  return results;
+  return detail::gather_range(futures);
 }
 template <class T>
 std::vector<detail::TupleSlot<T>> gather(const std::vector<Task<T>>& tasks) {
-  return gather(std::vector<Future<T>>(tasks.begin(), tasks.end()));
+  return detail::gather_range(tasks);
 }
 
 // return_exceptions=True: waits for every child; each outcome is a value or an exception.
@@ -178,17 +199,11 @@ auto gather_outcomes(A&&... awaitables) {
 
 template <class T>
 std::vector<Outcome<T>> gather_outcomes(const std::vector<Future<T>>& futures) {
-  std::vector<detail::FutureCore*> children;
-  for (const auto& future : futures) children.push_back(future.state().get());
-  detail::wait_for_children(children, false);
-  std::vector<Outcome<T>> outcomes;
-  outcomes.reserve(futures.size());
-  for (const auto& future : futures) outcomes.push_back(detail::outcome_of(future));
-  return outcomes;
+  return detail::gather_outcomes_range(futures);
 }
 template <class T>
 std::vector<Outcome<T>> gather_outcomes(const std::vector<Task<T>>& tasks) {
-  return gather_outcomes(std::vector<Future<T>>(tasks.begin(), tasks.end()));
+  return detail::gather_outcomes_range(tasks);
 }
 
 }  // namespace spindle

@@ -1,47 +1,49 @@
 #include <spindle/compat/task.hpp>
 
-#include <spindle/fibers/this_fiber.hpp>
-
-#include <unordered_map>
+#include <spindle/fibers/detail/scheduler_core.hpp>
 
 namespace spindle {
 namespace detail {
 namespace {
 
-// Tasks running on this thread, by fiber id. Fibers never leave their thread, so neither do tasks.
-thread_local std::unordered_map<FiberId, std::weak_ptr<TaskCore>> running_tasks;
+// The task a fiber runs, if it runs one: every task's fiber has a TaskRunner as its callable, which
+// holds the task until the body ends.
+const TaskRunner* task_runner_of(const FiberBase* fiber) noexcept {
+  const auto* task_fiber = dynamic_cast<const FiberImpl<TaskRunner, void>*>(fiber);
+  return task_fiber != nullptr && task_fiber->callable ? &*task_fiber->callable : nullptr;
+}
 
 }  // namespace
 
-RunningTask::RunningTask(std::shared_ptr<TaskCore> task) : task_(std::move(task)) {
-  running_tasks[this_fiber::id()] = task_;
+const std::string& TaskCore::name() const {
+  // The fiber's display name for an unnamed fiber, as the fiber dump shows it.
+  if (!name_) name_ = "fiber#" + std::to_string(fiber_id);
+  return *name_;
 }
 
-RunningTask::~RunningTask() { running_tasks.erase(this_fiber::id()); }
+std::string TaskCore::description() const {
+  return "task '" + name() + "' (created at " + created_at_.file_name() + ":" + std::to_string(created_at_.line()) +
+         ")";
+}
 
 }  // namespace detail
 
-bool TaskRef::done() const {
-  auto future = task_->future.lock();
-  return future == nullptr || future->done();
-}
-
-bool TaskRef::cancel(std::string message) {
-  auto future = task_->future.lock();
-  return future != nullptr && future->cancel(std::move(message));
-}
-
 std::optional<TaskRef> current_task() {
-  auto found = detail::running_tasks.find(this_fiber::id());
-  if (found == detail::running_tasks.end()) return std::nullopt;
-  if (auto task = found->second.lock()) return TaskRef(std::move(task));
+  if (const detail::TaskRunner* runner = detail::task_runner_of(detail::SchedulerCore::running_fiber())) {
+    return TaskRef(runner->task);
+  }
   return std::nullopt;
 }
 
 std::vector<TaskRef> all_tasks() {
   std::vector<TaskRef> tasks;
-  for (auto& [id, weak] : detail::running_tasks) {
-    if (auto task = weak.lock()) tasks.emplace_back(std::move(task));
+  if (detail::SchedulerCore* scheduler = detail::SchedulerCore::current()) {
+    scheduler->for_each_live([&](const detail::FiberBase& fiber, TimePoint) {
+      const detail::TaskRunner* runner = detail::task_runner_of(&fiber);
+      if (runner != nullptr && runner->task->started && !runner->task->future().done()) {
+        tasks.emplace_back(runner->task);
+      }
+    });
   }
   return tasks;
 }

@@ -23,19 +23,51 @@ namespace spindle {
 
 namespace detail {
 
-// What every task shares, whatever its value type: the fiber, the name, cancellation requests.
+// What every task shares, whatever its value type: the name, cancellation requests, and running
+// the body in the task's fiber. The members a running task touches come first, the ones read only
+// on request after them (see FutureCore on why that matters).
 class TaskCore {
  public:
+  TaskCore(std::string name, std::source_location created_at)
+      : created_at_(created_at), name_(name.empty() ? std::nullopt : std::optional(std::move(name))) {}
   virtual ~TaskCore() = default;
-  std::string name;
+  TaskCore(const TaskCore&) = delete;
+  TaskCore& operator=(const TaskCore&) = delete;
+
+  // Runs the body and completes the future with its outcome; the task's fiber calls it once.
+  virtual void run() noexcept = 0;
+  // The future this task completes (the same object: TaskState<T> is both).
+  virtual FutureCore& future() noexcept = 0;
+
+  // The given name, or the fiber's default one, made only when asked: formatting "fiber#<id>" for
+  // every task costs more than a small task does.
+  const std::string& name() const;
+  void set_name(std::string name) { name_ = std::move(name); }
+  // "task 'NAME' (created at FILE:LINE)", for the unretrieved-exception report.
+  std::string description() const;
+
+  bool started = false;
+  // cancel() came before the fiber started: the fiber completes the future as cancelled with
+  // `cancel_message` instead of running the body.
+  bool cancelled_before_start = false;
   int cancel_requests = 0;
   JoinHandle<void> fiber;  // until the body ends
-  std::weak_ptr<FutureCore> future;
+  FiberId fiber_id = 0;
+  std::string cancel_message;
+
+ private:
+  std::source_location created_at_;
+  mutable std::optional<std::string> name_;
 };
 
 template <class T>
-class TaskState final : public FutureState<T>, public TaskCore {
+class TaskState : public FutureState<T>, public TaskCore {
  public:
+  using TaskCore::TaskCore;
+  ~TaskState() override {
+    if (this->exception_unretrieved()) this->report_unretrieved(description());
+  }
+
   bool cancel(std::string message) override {
     if (this->done()) return false;
     ++cancel_requests;
@@ -43,28 +75,58 @@ class TaskState final : public FutureState<T>, public TaskCore {
       fiber.cancel(std::move(message));
     } else {
       // The fiber must still run to complete the future: it finds this and skips the body.
-      cancelled_before_start = std::move(message);
+      cancelled_before_start = true;
+      cancel_message = std::move(message);
     }
     return true;
   }
-
-  bool started = false;
-  std::optional<std::string> cancelled_before_start;
+  FutureCore& future() noexcept override { return *this; }
 
  protected:
   void on_finish() noexcept override { fiber = JoinHandle<void>(); }
 };
 
-// Registers the running task for current_task()/all_tasks() for the lifetime of the object.
-class RunningTask {
+// A task's state together with its body, in one allocation.
+template <class T, class Fn>
+class TaskWithBody final : public TaskState<T> {
  public:
-  explicit RunningTask(std::shared_ptr<TaskCore> task);
-  ~RunningTask();
-  RunningTask(const RunningTask&) = delete;
-  RunningTask& operator=(const RunningTask&) = delete;
+  TaskWithBody(Fn&& body, std::string name, std::source_location created_at)
+      : TaskState<T>(std::move(name), created_at), body_(std::move(body)) {}
+  TaskWithBody(const Fn& body, std::string name, std::source_location created_at)
+      : TaskState<T>(std::move(name), created_at), body_(body) {}
+
+  void run() noexcept override {
+    this->started = true;
+    if (this->cancelled_before_start) {
+      this->finish_cancelled(std::move(this->cancel_message));
+    } else {
+      try {
+        if constexpr (std::is_void_v<T>) {
+          (*body_)();
+        } else {
+          this->value.emplace((*body_)());
+        }
+        this->finish(nullptr);
+      } catch (const CancelledError& cancelled) {
+        this->finish_cancelled(cancelled.message());
+      } catch (...) {
+        this->finish(std::current_exception());
+      }
+    }
+    // What the body captured is released when it ends, not when the last handle goes.
+    body_.reset();
+  }
 
  private:
-  std::shared_ptr<TaskCore> task_;
+  std::optional<Fn> body_;
+};
+
+// The callable of every task's fiber: one type for all tasks, so the fiber that runs a task can be
+// recognised (current_task, all_tasks) without a registry to update as each task starts and ends.
+// Holding the state, it makes the loop own the task until the body ends.
+struct TaskRunner {
+  std::shared_ptr<TaskCore> task;
+  void operator()() const { task->run(); }
 };
 
 }  // namespace detail
@@ -75,11 +137,11 @@ class TaskRef {
  public:
   explicit TaskRef(std::shared_ptr<detail::TaskCore> task) : task_(std::move(task)) {}
 
-  const std::string& get_name() const noexcept { return task_->name; }
-  void set_name(std::string name) { task_->name = std::move(name); }
-  bool done() const;
+  const std::string& get_name() const { return task_->name(); }
+  void set_name(std::string name) { task_->set_name(std::move(name)); }
+  bool done() const noexcept { return task_->future().done(); }
   // Requests cancellation; see Task::cancel.
-  bool cancel(std::string message = {});
+  bool cancel(std::string message = {}) { return task_->future().cancel(std::move(message)); }
   int cancelling() const noexcept { return task_->cancel_requests; }
   int uncancel() noexcept { return task_->cancel_requests > 0 ? --task_->cancel_requests : 0; }
   bool operator==(const TaskRef& other) const noexcept { return task_ == other.task_; }
@@ -91,23 +153,25 @@ class TaskRef {
 template <class T>
 class Task : public Future<T> {
  public:
-  Task(std::shared_ptr<detail::TaskState<T>> state) : Future<T>(state), task_(std::move(state)) {}
+  Task(std::shared_ptr<detail::TaskState<T>> state) : Future<T>(std::move(state)) {}
 
-  const std::string& get_name() const noexcept { return task_->name; }
-  void set_name(std::string name) { task_->name = std::move(name); }
+  const std::string& get_name() const { return task().name(); }
+  void set_name(std::string name) { task().set_name(std::move(name)); }
 
   // Requests cancellation: the task's fiber gets CancelledError(message) at its current or next
   // blocking point; the task then counts as cancelled unless the body catches it. Returns false if
   // the task is already done. Never blocks. (Inherited Future::cancel does the same.)
   // cancelling() counts the requests not yet withdrawn; uncancel() withdraws one (for scopes that
   // turn their own cancellation into another error) and returns the new count.
-  int cancelling() const noexcept { return task_->cancel_requests; }
-  int uncancel() noexcept { return task_->cancel_requests > 0 ? --task_->cancel_requests : 0; }
+  int cancelling() const noexcept { return task().cancel_requests; }
+  int uncancel() noexcept { return task().cancel_requests > 0 ? --task().cancel_requests : 0; }
 
-  TaskRef ref() const { return TaskRef(task_); }
+  TaskRef ref() const { return TaskRef(std::static_pointer_cast<detail::TaskState<T>>(this->state_)); }
 
  private:
-  std::shared_ptr<detail::TaskState<T>> task_;
+  // The future's state is the task's (only create_task makes a Task), so one shared pointer serves
+  // both: a second one would cost an atomic count update on every copy.
+  detail::TaskState<T>& task() const noexcept { return static_cast<detail::TaskState<T>&>(*this->state_); }
 };
 
 // Starts `body` in a new fiber on the calling thread's loop and returns its Task; the body runs
@@ -117,33 +181,9 @@ template <class Fn>
   requires std::is_invocable_v<std::decay_t<Fn>&>
 auto create_task(Fn&& body, std::string name = {}, std::source_location created_at = std::source_location::current()) {
   using T = std::invoke_result_t<std::decay_t<Fn>&>;
-  auto state = std::make_shared<detail::TaskState<T>>();
-  state->future = state;
-  auto run = [state, body = std::forward<Fn>(body)]() mutable {
-    state->started = true;
-    if (state->cancelled_before_start) {
-      state->finish_cancelled(std::move(*state->cancelled_before_start));
-      return;
-    }
-    detail::RunningTask registration(state);
-    try {
-      if constexpr (std::is_void_v<T>) {
-        body();
-      } else {
-        state->value.emplace(body());
-      }
-      state->finish(nullptr);
-    } catch (const CancelledError& cancelled) {
-      state->finish_cancelled(cancelled.message());
-    } catch (...) {
-      state->finish(std::current_exception());
-    }
-  };
-  auto handle = spawn(std::move(run), SpawnOptions{.name = name, .spawned_at = created_at});
-  state->name = handle.name();
-  state->description = "task '" + state->name + "' (created at " + created_at.file_name() + ":" +
-                       std::to_string(created_at.line()) + ")";
-  state->fiber = std::move(handle);
+  auto state = std::make_shared<detail::TaskWithBody<T, std::decay_t<Fn>>>(std::forward<Fn>(body), name, created_at);
+  state->fiber = spawn(detail::TaskRunner{state}, SpawnOptions{.name = std::move(name), .spawned_at = created_at});
+  state->fiber_id = state->fiber.id();
   return Task<T>(std::move(state));
 }
 

@@ -6,9 +6,11 @@ usage: bench_report.py BUILD_DIR [--doc docs/benchmarks.md]
 Reads the log of the last benchmark run (BUILD_DIR/meson-logs/benchmarklog.json, or testlog.json
 where meson writes benchmarks there), one JSON object per benchmark, collects the
 `metric=NAME value=NUMBER unit=UNIT` lines each printed, and groups benchmarks named
-`<runtime>_<workload>` by workload. For every metric it prints spindle's figure, each peer's, and
-the ratio spindle / peer (below 1 means spindle is smaller: faster, or less memory). The tables
-replace the text between the GENERATED markers in the document; everything else is left alone.
+`<runtime>_<workload>` by suite (fibers, compat) and workload. For every metric it prints spindle's
+figure, each peer's, and the ratio spindle / peer (below 1 means spindle is smaller: faster, or less
+memory). The targets that are plain ratios against a peer (TARGETS) get a verdict, met or missed.
+The tables replace the text between the GENERATED markers in the document; everything else is left
+alone.
 """
 import argparse
 import json
@@ -19,10 +21,31 @@ import sys
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 METRIC = re.compile(r"^metric=(\S+) value=([-0-9.eE+]+) unit=(\S+)$", re.MULTILINE)
 BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
 RUNTIME_ORDER = ["spindle", "go", "boostfiber", "uvloop", "asyncio", "gevent", "epoll"]
+SUITE_ORDER = ["fibers", "compat"]
+
+
+class Target(NamedTuple):
+    """spindle at least `factor` times faster than `peer` on `metric` (a time: smaller is faster)."""
+
+    suite: str
+    workload: str
+    metric: str
+    peer: str
+    factor: float
+    what: str
+
+
+
+TARGETS = [
+    Target("compat", "gather", "gather_per_task", "uvloop", 20, "gather of 100k tasks (warm), per task"),
+    Target("compat", "queue", "queue_item", "uvloop", 20, "Queue(maxsize=1024), 1M items, per item"),
+    Target("compat", "lock", "lock_handoff", "uvloop", 20, "Lock ping-pong between 2 tasks, per hand-off"),
+]
 
 
 def machine() -> str:
@@ -39,11 +62,19 @@ def machine() -> str:
     except OSError:
         go = "go not found"
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return f"{cpu}, {cores} cores, {platform.system()} {platform.release()}; {go}"
+    # The interpreter the compat peers run on (tests/bench/meson.build), with uvloop if it has it.
+    try:
+        python = subprocess.run(["/usr/bin/python3", "-c", "import sys; print('Python', sys.version.split()[0])"],
+                                capture_output=True, text=True).stdout.strip()
+        uvloop = subprocess.run(["/usr/bin/python3", "-c", "import uvloop; print('uvloop', uvloop.__version__)"],
+                                capture_output=True, text=True).stdout.strip() or "no uvloop"
+    except OSError:
+        python, uvloop = "python3 not found", "no uvloop"
+    return f"{cpu}, {cores} cores, {platform.system()} {platform.release()}; {go}; {python}, {uvloop}"
 
 
 def read_log(build: Path):
-    """Returns {workload: {runtime: {metric: (value, unit)}}}."""
+    """Returns {(suite, workload): {runtime: {metric: (value, unit)}}}."""
     results = defaultdict(lambda: defaultdict(dict))
     logs = build / "meson-logs"
     log = logs / "benchmarklog.json" if (logs / "benchmarklog.json").exists() else logs / "testlog.json"
@@ -51,18 +82,50 @@ def read_log(build: Path):
         if not line.strip():
             continue
         entry = json.loads(line)
-        runtime, _, workload = entry["name"].partition("_")
+        # meson names a test "NAME", or "PROJECT:SUITE / NAME" when the run spans several suites.
+        qualifier, _, name = entry["name"].rpartition(" / ")
+        suite = qualifier.partition(":")[2]
+        runtime, _, workload = name.partition("_")
         if runtime not in RUNTIME_ORDER or not workload:
             continue  # a test, not a benchmark
+        key = (suite, workload)
         if entry.get("result") != "OK":
-            results[workload][runtime]["FAILED"] = (float("nan"), entry.get("result", "?"))
+            results[key][runtime]["FAILED"] = (float("nan"), entry.get("result", "?"))
             continue
-        for name, value, unit in METRIC.findall(entry.get("stdout", "")):
-            results[workload][runtime][name] = (float(value), unit)
+        for metric, value, unit in METRIC.findall(entry.get("stdout", "")):
+            results[key][runtime][metric] = (float(value), unit)
     return results
 
 
-def table(workload: str, runtimes: dict) -> str:
+def suite_rank(key) -> tuple:
+    suite, workload = key
+    return (SUITE_ORDER.index(suite) if suite in SUITE_ORDER else len(SUITE_ORDER), suite, workload)
+
+
+def verdicts(results) -> str:
+    """The TARGETS as a table: each peer's figure over spindle's, against the factor required."""
+    lines = ["### Against the ratio targets", "",
+             "| target | metric | spindle | peer | peer / spindle | required | verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for target in TARGETS:
+        runtimes = next((r for (suite, workload), r in results.items()
+                         if workload == target.workload and suite in (target.suite, "")), {})
+        mine = runtimes.get("spindle", {}).get(target.metric)
+        theirs = runtimes.get(target.peer, {}).get(target.metric)
+        if mine and theirs and mine[0] > 0:
+            speedup = theirs[0] / mine[0]
+            verdict = "met" if speedup >= target.factor else "missed"
+            row = [f"{mine[0]:.4g} {mine[1]}", f"{target.peer} {theirs[0]:.4g} {theirs[1]}", f"{speedup:.1f}×"]
+        else:
+            row = ["–", f"{target.peer} –", "–"]
+            verdict = "not measured"
+        cells = [target.what, target.metric] + row + [f"≥ {target.factor:g}×", verdict]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def table(key, runtimes: dict) -> str:
+    suite, workload = key
     order = [r for r in RUNTIME_ORDER if r in runtimes] + sorted(set(runtimes) - set(RUNTIME_ORDER))
     peers = [r for r in order if r != "spindle"]
     metrics = []
@@ -71,7 +134,8 @@ def table(workload: str, runtimes: dict) -> str:
             if metric not in metrics:
                 metrics.append(metric)
     header = ["metric", "unit"] + order + [f"spindle / {peer}" for peer in peers if "spindle" in runtimes]
-    lines = [f"### {workload}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    title = f"{suite}: {workload}" if suite else workload
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for metric in metrics:
         unit = next((runtimes[r][metric][1] for r in order if metric in runtimes[r]), "")
         row = [metric, unit]
@@ -98,8 +162,9 @@ def main() -> int:
         print("no benchmark results found; run `meson test -C BUILD --benchmark` first", file=sys.stderr)
         return 1
     body = [BEGIN, "", f"Run of {date.today().isoformat()} on {machine()}.", ""]
-    for workload in sorted(results):
-        body += [table(workload, results[workload]), ""]
+    body += [verdicts(results), ""]
+    for key in sorted(results, key=suite_rank):
+        body += [table(key, results[key]), ""]
     body.append(END)
     generated = "\n".join(body)
     text = args.doc.read_text() if args.doc.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"

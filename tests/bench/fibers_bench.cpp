@@ -9,6 +9,8 @@
 //   timerload   10k fibers sleep random 0-100 ms while 100 busy fibers  timer_load_{p50,p99,max}_late (ms)
 //               compute 20 us between yields
 //   post        cross-thread round trip between two schedulers          cross_thread_roundtrip (ns)
+#include "bench_harness.hpp"
+
 #include <spindle/spindle.hpp>
 
 #include <algorithm>
@@ -23,21 +25,9 @@
 
 using namespace spindle;
 using namespace std::chrono_literals;
+using namespace spindle::bench;
 
 namespace {
-
-double scale = 1.0;
-
-long scaled(long count) { return std::max<long>(1, static_cast<long>(static_cast<double>(count) * scale)); }
-
-void metric(const char* name, double value, const char* unit) {
-  std::printf("metric=%s value=%.3f unit=%s\n", name, value, unit);
-  std::fflush(stdout);
-}
-
-double nanoseconds_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-}
 
 long resident_bytes() {
   std::ifstream status("/proc/self/status");
@@ -226,35 +216,7 @@ void cross_thread_post() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workload = "all";
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
-      workload = argv[++i];
-    } else if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
-      scale = std::stod(argv[++i]);
-    } else {
-      std::fprintf(stderr,
-                   "usage: %s [--workload yield|spawn|parked|timerstorm|timerload|post|all] [--scale F]\n"
-                   "Runs the fibers benchmarks and prints metric=NAME value=NUMBER unit=UNIT lines.\n",
-                   argv[0]);
-      return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
-    }
-  }
-  struct Workload {
-    const char* name;
-    void (*run)();
-  };
-  const Workload workloads[] = {{"yield", yield_pingpong},  {"spawn", spawn_complete}, {"parked", parked_rss},
+  static constexpr Workload workloads[] = {{"yield", yield_pingpong},  {"spawn", spawn_complete}, {"parked", parked_rss},
                                 {"timerstorm", timer_storm}, {"timerload", timer_load}, {"post", cross_thread_post}};
-  bool ran = false;
-  for (const Workload& entry : workloads) {
-    if (workload == "all" || workload == entry.name) {
-      entry.run();
-      ran = true;
-    }
-  }
-  if (!ran) {
-    std::fprintf(stderr, "unknown workload '%s'\n", workload.c_str());
-    return 2;
-  }
+  return run_workloads(argc, argv, "fibers", workloads);
 }

@@ -73,13 +73,24 @@ void FutureCore::finish_cancelled(std::string message) {
 
 void FutureCore::complete() {
   on_finish();
+  if (rare_ == nullptr || rare_->callbacks.empty()) {
+    release_waiters();
+    return;
+  }
+  // asyncio wakes an awaiting task through a done callback of its own, added when it started to
+  // wait, so the callbacks added before run first. Here waiters park instead; to keep asyncio's
+  // order they are released by one more posted item, queued behind the callbacks.
+  schedule_callbacks();
+  loop_->post([self = shared_from_this()] { self->release_waiters(); });
+}
+
+void FutureCore::release_waiters() {
   waiters_.wake_all();
   // A done future never notifies again, so it leaves its signals now: a signal whose futures have
   // all completed need not visit them again when it goes.
   if (CompletionSignal* signal = std::exchange(signal_, nullptr)) signal->notify(*this);
   if (rare_ != nullptr) {
     for (CompletionSignal* signal : std::exchange(rare_->more_signals, {})) signal->notify(*this);
-    schedule_callbacks();
   }
 }
 
@@ -91,11 +102,11 @@ std::exception_ptr FutureCore::outcome_error() {
 
 CompletionSignal::~CompletionSignal() {
   if (completed_.size() == observed_.size()) return;  // each completed future left on its own
+  // Not by done(): a future that completed may still hold its signals until its callbacks ran.
   for (FutureCore* future : observed_) {
-    if (future->done()) continue;  // it left when it completed, or was done before it was observed
     if (future->signal_ == this) {
       future->signal_ = nullptr;
-    } else {
+    } else if (future->rare_ != nullptr) {
       std::erase(future->rare_->more_signals, this);
     }
   }

@@ -141,6 +141,8 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
 
  private:
   void complete();
+  // Wakes the waiters and notifies the signals: at completion, or after the done callbacks.
+  void release_waiters();
   void schedule_callbacks();
   void post_callback(CallbackId id);
 

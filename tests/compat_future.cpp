@@ -2,6 +2,7 @@
 #include "leak_check.hpp"
 
 #include <spindle/compat/future.hpp>
+#include <spindle/compat/gather.hpp>
 
 #include <memory>
 #include <stdexcept>
@@ -115,4 +116,38 @@ TEST_CASE("an exception nobody retrieved is reported when the last handle goes",
   auto messages = diagnostics.messages();
   REQUIRE(messages.size() == 1);
   CHECK(messages[0] == "spindle: exception in a Future was never retrieved: std::runtime_error: no such host");
+}
+
+TEST_CASE("done callbacks run before the fibers waiting on the future resume, as in asyncio", "[compat][future]") {
+  test::run_virtual([] {
+    std::vector<std::string> order;
+    Future<int> future;
+    future.add_done_callback([&](const Future<int>& done) { order.push_back("callback " + std::to_string(done.result())); });
+    auto waiter = spawn([&] { order.push_back("waiter got " + std::to_string(future.result())); });
+    auto gatherer = spawn([&] {
+      auto [value] = gather(future);
+      order.push_back("gather got " + std::to_string(value));
+    });
+    this_fiber::yield();  // both are parked on the future now
+    future.set_result(7);
+    waiter.join();
+    gatherer.join();
+    REQUIRE(order.size() == 3);
+    CHECK(order[0] == "callback 7");
+  });
+}
+
+TEST_CASE("a wait abandoned while the future's callbacks are pending leaves nothing behind", "[compat][future]") {
+  test::run_virtual([] {
+    Future<int> future;
+    int callbacks = 0;
+    future.add_done_callback([&](const Future<int>&) { ++callbacks; });
+    auto waiter = spawn([&] { gather(future); });
+    this_fiber::yield();
+    future.set_result(1);
+    waiter.cancel();  // leaves before the release runs: its signal must unregister
+    CHECK_THROWS_AS(waiter.join(), CancelledError);
+    this_fiber::yield();
+    CHECK(callbacks == 1);
+  });
 }

@@ -11,21 +11,16 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 // The seed's fetch: a simulated network request.
 std::string fetch(const std::string& url, double delay) {
@@ -38,15 +33,12 @@ std::string fetch(const std::string& url, double delay) {
 
 int main(int argc, char** argv) {
   CLI::App app{"as_completed: three fetches (3 s, 1 s, 2 s) reported in the order they finish (3 s in all)."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {
-    TimePoint start = now();
+    start = now();
     const std::vector<std::pair<std::string, double>> urls{
         {"http://example.com/1", 3}, {"http://example.com/2", 1}, {"http://example.com/3", 2}};
     std::vector<Task<std::string>> fetches;
@@ -57,6 +49,6 @@ int main(int argc, char** argv) {
       std::string result = completed.next().result();  // result = await coro
       std::printf("Got: %s\n", result.c_str());
     }
-    std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+    std::printf("use %.3f time\n", elapsed());
   });
 }

@@ -7,21 +7,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
+
+#include "seed_support.hpp"
 
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-TimePoint start;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-double elapsed() { return std::chrono::duration<double>(now() - start).count() / scale; }
 
 // Stands for whatever the task holds (a connection, a file): released however the task ends.
 struct Resources {
@@ -60,10 +52,7 @@ void cancel_after_a_second() {
 int main(int argc, char** argv) {
   CLI::App app{"Cancelling a task: its CancelledError handler and destructors run (cleanup may wait); "
                "1.5 s."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

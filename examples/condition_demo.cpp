@@ -14,31 +14,16 @@
 
 #include <CLI/CLI.hpp>
 
-#include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-TimePoint start;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-double elapsed() { return std::chrono::duration<double>(now() - start).count() / scale; }
-
-// Shortest text that reads back as the same double, as Python prints floats.
-std::string python_repr(double value) {
-  char text[32];
-  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
-}
 
 // GET /random on the seed's web server: {"msg": random()} after 1 s.
 double simulated_get_random(int id) {
@@ -79,10 +64,7 @@ void condition_demo(int workers) {
 
 int main(int argc, char** argv) {
   CLI::App app{"A Condition: each of three simulated responses notifies two of three waiters; about 1 s."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

@@ -6,36 +6,18 @@
 // The seed prints threading.current_thread(), whose ident changes every run; this prints the same
 // repr without the ident, so the output stays the same. A callback that needs more than the future
 // (functools.partial(callback, extra)) binds it in a lambda capture or with std::bind_front.
-//
-// Workaround, to be removed once the library is fixed: spindle resumes the fiber waiting on a task
-// before it runs the task's done callbacks (asyncio runs callbacks added earlier first), and
-// run_until_complete returns without running the callbacks still queued. So if main printed the
-// list straight after gather, it would come first and the callbacks would never run at all.
-// let_scheduled_callbacks_run() restores the seed's order.
 #include <spindle/spindle.hpp>
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
+
+#include "seed_support.hpp"
 
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-std::thread::id main_thread;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-// threading.current_thread(), without the ident.
-const char* current_thread() {
-  return std::this_thread::get_id() == main_thread ? "<_MainThread(MainThread, started)>" : "<Thread(other, started)>";
-}
 
 std::string async_func1() {
   std::printf("Suspending func1\n");
@@ -58,24 +40,13 @@ void callback_func(const Future<std::string>& task) {
   std::printf("task 运行结束,它的结果是: %s\n", task.result().c_str());
 }
 
-// Parks until the loop has run every callback scheduled so far: callbacks run in the order they
-// were scheduled, so the barrier's own call_soon comes after them. (The workaround above.)
-void let_scheduled_callbacks_run() {
-  Future<void> barrier;
-  Loop::current().call_soon([barrier]() mutable { barrier.set_result(); });
-  barrier.result();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Done callbacks on two tasks print their results, then main prints the gathered list (1 s)."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor")->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app, "multiply every sleep by this factor");
   CLI11_PARSE(app, argc, argv);
 
-  main_thread = std::this_thread::get_id();
   std::printf("In main thread  %s\n", current_thread());
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {
@@ -84,7 +55,6 @@ int main(int argc, char** argv) {
     Task<std::string> task2 = create_task(async_func2);
     task2.add_done_callback(callback_func);
     auto [result1, result2] = gather(task1, task2);
-    let_scheduled_callbacks_run();
     std::printf("['%s', '%s']\n", result1.c_str(), result2.c_str());
   });
 }

@@ -24,23 +24,16 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <string>
 #include <utility>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-const char* python_bool(bool value) { return value ? "True" : "False"; }
 
 void future_demo() {
   Future<std::string> future;
@@ -78,18 +71,15 @@ std::string callback_to_async(const std::function<void(ResultCallback)>& callbac
 
 int main(int argc, char** argv) {
   CLI::App app{"A Future set by a task, then a Future wrapping a callback-style API (2 s in all)."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every delay by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app, "multiply every delay by this factor (times are printed unscaled)");
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {
-    TimePoint start = now();
+    start = now();
     future_demo();
     std::string result = callback_to_async(std::bind_front(legacy_read, "config.txt"));
     std::printf("%s\n", result.c_str());
-    std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+    std::printf("use %.3f time\n", elapsed());
   });
 }

@@ -8,19 +8,14 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "seed_support.hpp"
 
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 int test_a(int x) {
   std::printf("in test a\n");
@@ -36,23 +31,23 @@ int test_b(int x) {
   return x;
 }
 
-void report(int result_a, int result_b, TimePoint start) {
+void report(int result_a, int result_b) {
   std::printf("test a result is %d\n", result_a);
   std::printf("test b result is %d\n", result_b);
-  std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+  std::printf("use %.3f time\n", elapsed());
 }
 
 void sequential() {
-  TimePoint start = now();
+  start = now();
   int result_a = test_a(1);
   int result_b = test_b(2);
-  report(result_a, result_b, start);
+  report(result_a, result_b);
 }
 
 void side_by_side() {
-  TimePoint start = now();
+  start = now();
   auto [result_a, result_b] = gather([] { return test_a(1); }, [] { return test_b(2); });
-  report(result_a, result_b, start);
+  report(result_a, result_b);
 }
 
 }  // namespace
@@ -60,12 +55,9 @@ void side_by_side() {
 int main(int argc, char** argv) {
   CLI::App app{"Two fibers sleeping 3 s and 1 s: one after the other (4 s), then side by side (3 s)."};
   std::string mode = "both";
-  bool virtual_clock = false;
   app.add_option("--mode", mode, "sequential, side-by-side, or both")
       ->check(CLI::IsMember({"sequential", "side-by-side", "both"}));
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Scheduler scheduler({.virtual_clock = virtual_clock});

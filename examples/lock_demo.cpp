@@ -6,24 +6,19 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
 
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
 void lock_demo(int task_count) {
-  TimePoint start = now();
+  start = now();
   Lock lock;
   auto critical_section = [&lock](const std::string& name) {
     std::lock_guard<Lock> hold(lock);
@@ -36,7 +31,7 @@ void lock_demo(int task_count) {
     tasks.push_back(create_task([&critical_section, i] { critical_section("Task " + std::to_string(i)); }));
   }
   gather(tasks);
-  std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+  std::printf("use %.3f time\n", elapsed());
 }
 
 }  // namespace
@@ -44,11 +39,8 @@ void lock_demo(int task_count) {
 int main(int argc, char** argv) {
   CLI::App app{"A Lock serialises two tasks that each hold it for 1 s: 2 s in all."};
   int task_count = 2;
-  bool virtual_clock = false;
   app.add_option("--tasks", task_count, "how many tasks compete for the lock")->check(CLI::PositiveNumber);
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

@@ -22,29 +22,20 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <functional>
+
+#include "seed_support.hpp"
 
 using namespace spindle;
 
 namespace {
 
-double scale = 1.0;
-double start_time = 0;  // loop.time() when example() began
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-double elapsed() { return (Loop::current().time() - start_time) / scale; }
-
 void callback(const char* name, const char* arg) { std::printf("%s(%s) at %.3f\n", name, arg, elapsed()); }
 
 void example() {
   Loop& loop = Loop::current();
-  start_time = loop.time();
-  TimePoint start = now();  // call_at takes a point on the loop's clock, not loop.time()'s double
+  start = now();  // loop.time(), as the point on the loop's clock that call_at takes
   loop.call_later(seconds(2), std::bind_front(callback, "call_later", "delay=2"));
   loop.call_at(start + seconds(1), std::bind_front(callback, "call_at", "when=start+1"));
   loop.call_soon(std::bind_front(callback, "call_soon", "first"));
@@ -58,10 +49,7 @@ void example() {
 
 int main(int argc, char** argv) {
   CLI::App app{"call_soon, call_later and call_at: callbacks run by due time, call_soon ones first (3 s)."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every delay by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app, "multiply every delay by this factor (times are printed unscaled)");
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

@@ -6,20 +6,15 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 void producer(Queue<int>& queue) {
   for (int item = 0; item < 20; ++item) {
@@ -39,7 +34,7 @@ void consumer(Queue<int>& queue, const std::string& name) {
 }
 
 void queue_demo() {
-  TimePoint start = now();
+  start = now();
   Queue<int> queue(10);
   std::vector<Task<void>> consumers;
   for (int i = 0; i < 3; ++i) {
@@ -52,17 +47,14 @@ void queue_demo() {
   // The queue lives on this stack and a consumer may still be parked in get(): let them unwind
   // before it goes. Cancellation is immediate, so this takes no time.
   wait(consumers);
-  std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+  std::printf("use %.3f time\n", elapsed());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"A producer and three consumers over a Queue with task_done() and join(); about 2 s."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

@@ -9,26 +9,14 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
+
+#include "seed_support.hpp"
 
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-std::thread::id main_thread;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-// threading.current_thread(), without the ident.
-const char* current_thread() {
-  return std::this_thread::get_id() == main_thread ? "<_MainThread(MainThread, started)>" : "<Thread(other, started)>";
-}
 
 std::string async_func1() {
   std::printf("Suspending func1\n");
@@ -42,12 +30,9 @@ std::string async_func1() {
 
 int main(int argc, char** argv) {
   CLI::App app{"run_forever() until a task's done callback calls loop.stop() (after 1 s)."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor")->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app, "multiply every sleep by this factor");
   CLI11_PARSE(app, argc, argv);
 
-  main_thread = std::this_thread::get_id();
   std::printf("In main thread  %s\n", current_thread());
   Loop loop({.virtual_clock = virtual_clock});
   Task<std::string> task = create_task(async_func1);

@@ -13,7 +13,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <mutex>
@@ -21,18 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-TimePoint start;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-double elapsed() { return std::chrono::duration<double>(now() - start).count() / scale; }
 
 void semaphore_demo() {
   start = now();
@@ -150,12 +142,9 @@ int main(int argc, char** argv) {
   CLI::App app{"A Semaphore limiting concurrency: ten 1 s tasks three at a time (4 s), then a simulated "
                "HTTP client with at most three requests in flight (1.5 s)."};
   std::string mode = "both";
-  bool virtual_clock = false;
   app.add_option("--mode", mode, "demo (the ten tasks), client (the HTTP client), or both")
       ->check(CLI::IsMember({"demo", "client", "both"}));
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

@@ -13,15 +13,11 @@
 #include <optional>
 #include <string>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 void service() {
   for (int tick = 1;; ++tick) {
@@ -36,15 +32,13 @@ void service() {
 int main(int argc, char** argv) {
   CLI::App app{"A service that ticks once a second until SIGINT or SIGTERM; then it cleans up and exits with "
                "status 130 or 143."};
-  bool virtual_clock = false;
   std::optional<double> interrupt_after;
   std::string signal_name = "SIGINT";
   app.add_option("--interrupt-after", interrupt_after, "send this process the signal after this many seconds")
       ->check(CLI::PositiveNumber);
   app.add_option("--signal", signal_name, "the signal --interrupt-after sends")
       ->check(CLI::IsMember({"SIGINT", "SIGTERM"}));
-  app.add_option("--scale", scale, "multiply every sleep by this factor")->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app, "multiply every sleep by this factor");
   CLI11_PARSE(app, argc, argv);
 
   run([&] {

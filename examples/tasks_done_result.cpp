@@ -10,19 +10,14 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "seed_support.hpp"
 
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 int test_a(int x) {
   std::printf("in test a\n");
@@ -38,8 +33,6 @@ int test_b(int x) {
   return x;
 }
 
-const char* python_bool(bool value) { return value ? "True" : "False"; }
-
 // Like asyncio's task repr: <Task pending name='test a'> / <Task finished name='test a' result=1>.
 std::string describe(const Task<int>& task) {
   if (!task.done()) return "<Task pending name='" + task.get_name() + "'>";
@@ -50,15 +43,12 @@ std::string describe(const Task<int>& task) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Tasks: printed while pending, awaited, then done() and result() read (3 s in all)."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {
-    TimePoint start = now();
+    start = now();
     Task<int> task_a = create_task([] { return test_a(1); }, "test a");
     Task<int> task_b = create_task([] { return test_b(2); }, "test b");
 
@@ -71,6 +61,6 @@ int main(int argc, char** argv) {
 
     std::printf("%d\n", task_b.result());
     std::printf("%d\n", task_a.result());
-    std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+    std::printf("use %.3f time\n", elapsed());
   });
 }

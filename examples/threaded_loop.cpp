@@ -14,7 +14,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <future>
@@ -22,15 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 // Python prints threading.current_thread(); the thread's role says the same thing here.
 thread_local const char* thread_role = "MainThread";
@@ -77,12 +72,8 @@ class LoopThread {
   Loop* loop_ = nullptr;
 };
 
-double unscaled_seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / scale;
-}
-
 void feed_blocking_functions() {
-  auto start = std::chrono::steady_clock::now();
+  start = now();  // the main thread runs no scheduler: this is the real steady clock
   std::promise<void> all_ran;
   {
     LoopThread worker;
@@ -96,11 +87,11 @@ void feed_blocking_functions() {
     std::fflush(stdout);
     all_ran.get_future().wait();
   }
-  std::printf("three blocking calls took about %.0f s: they ran one after another\n", std::round(unscaled_seconds_since(start)));
+  std::printf("three blocking calls took about %.0f s: they ran one after another\n", std::round(elapsed()));
 }
 
 void feed_coroutines() {
-  auto start = std::chrono::steady_clock::now();
+  start = now();
   LoopThread worker;
   std::vector<ConcurrentFuture<std::string>> futures;
   for (const char* name : {"func1", "func1", "func2", "func2"}) {
@@ -111,7 +102,7 @@ void feed_coroutines() {
   std::string results;
   for (auto& future : futures) results += " " + future.result(seconds(10));
   std::printf("results:%s\n", results.c_str());
-  std::printf("four coroutines took about %.0f s: they ran side by side\n", std::round(unscaled_seconds_since(start)));
+  std::printf("four coroutines took about %.0f s: they ran side by side\n", std::round(elapsed()));
 }
 
 }  // namespace
@@ -122,8 +113,7 @@ int main(int argc, char** argv) {
                "(side by side, ~1 s)."};
   std::string part = "both";
   app.add_option("--part", part, "which half of the seed to run")->check(CLI::IsMember({"callbacks", "coroutines", "both"}));
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
+  add_scale_option(app);
   CLI11_PARSE(app, argc, argv);
 
   std::printf("In main thread %s\n", thread_role);

@@ -15,7 +15,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <iterator>
@@ -24,15 +23,11 @@
 #include <variant>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 // The seed's decorator with arguments: timeout_it(limit) returns a decorator, and decorating `fn`
 // returns a callable taking fn's arguments. Calling it (from a fiber) runs fn with its own copies
@@ -101,7 +96,7 @@ void customer(Queue<int>& task_queue, const Fetch& fetch) {
 }
 
 void fetch_everything() {
-  TimePoint start = now();
+  start = now();
   auto timed_fetch_url = timeout_it(seconds(20))(fetch_url);
   Queue<int> task_queue;
   std::vector<Task<void>> workers{
@@ -110,7 +105,7 @@ void fetch_everything() {
   };
   wait(workers);
   std::printf("main finished...\n");
-  std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+  std::printf("use %.3f time\n", elapsed());
 }
 
 }  // namespace
@@ -118,10 +113,7 @@ void fetch_everything() {
 int main(int argc, char** argv) {
   CLI::App app{"A timeout decorator: 20 simulated fetches of 3 to 30 s, each wrapped with a 20 s deadline; "
                "20 s in all."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

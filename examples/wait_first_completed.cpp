@@ -16,23 +16,16 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-double seconds_since(TimePoint start) { return std::chrono::duration<double>(now() - start).count() / scale; }
 
 // The seed's fetch: a simulated network request.
 std::string fetch(const std::string& url, double delay) {
@@ -59,9 +52,8 @@ void print_list(const char* label, const std::vector<Future<std::string>>& futur
   std::printf("%s [%s]\n", label, text.c_str());
 }
 
-void report(const char* call, const WaitResult<std::string>& result, const std::vector<Task<std::string>>& tasks,
-            TimePoint start) {
-  std::printf("%s returned after %.3f s\n", call, seconds_since(start));
+void report(const char* call, const WaitResult<std::string>& result, const std::vector<Task<std::string>>& tasks) {
+  std::printf("%s returned after %.3f s\n", call, elapsed());
   print_list("done:", result.done, tasks);
   print_list("pending:", result.pending, tasks);
 }
@@ -70,26 +62,23 @@ void report(const char* call, const WaitResult<std::string>& result, const std::
 
 int main(int argc, char** argv) {
   CLI::App app{"wait(timeout, FIRST_COMPLETED) returns at the first finished fetch; a wait timeout raises nothing."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep and timeout by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app, "multiply every sleep and timeout by this factor (times are printed unscaled)");
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {
-    TimePoint start = now();
+    start = now();
     const std::vector<std::pair<std::string, double>> urls{
         {"http://example.com/1", 3}, {"http://example.com/2", 1}, {"http://example.com/3", 2}};
     std::vector<Task<std::string>> tasks;
     for (const auto& [url, delay] : urls) tasks.push_back(create_task([url, delay] { return fetch(url, delay); }, url));
 
     auto first = wait(tasks, seconds(2.0), ReturnWhen::first_completed);
-    report("wait(tasks, timeout=2.0, return_when=FIRST_COMPLETED)", first, tasks, start);
+    report("wait(tasks, timeout=2.0, return_when=FIRST_COMPLETED)", first, tasks);
     auto timed_out = wait(first.pending, seconds(0.5));
-    report("wait(pending, timeout=0.5)", timed_out, tasks, start);
+    report("wait(pending, timeout=0.5)", timed_out, tasks);
     auto rest = wait(timed_out.pending);
-    report("wait(pending)", rest, tasks, start);
-    std::printf("use %.3f time\n", seconds_since(start));
+    report("wait(pending)", rest, tasks);
+    std::printf("use %.3f time\n", elapsed());
   });
 }

@@ -10,16 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "seed_support.hpp"
+
 using namespace spindle;
 using namespace std::chrono_literals;
 
 namespace {
-
-double scale = 1.0;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
 
 int divide_by_zero() { throw std::domain_error("division by zero"); }
 
@@ -63,21 +59,18 @@ void print_list(const char* label, const std::vector<Future<int>>& futures, cons
 
 int main(int argc, char** argv) {
   CLI::App app{"wait(FIRST_EXCEPTION): returns after about 1 s with one task done (failed) and one pending."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {
-    TimePoint start = now();
+    start = now();
     std::vector<Task<int>> tasks{create_task([] { return test_a(1); }, "test a"),
                                  create_task([] { return test_b(2); }, "test b")};
     auto [done, pending] = wait(tasks, std::nullopt, ReturnWhen::first_exception);
     print_list("done:", done, tasks);
     print_list("pending:", pending, tasks);
-    std::printf("use %.3f time\n", std::chrono::duration<double>(now() - start).count() / scale);
+    std::printf("use %.3f time\n", elapsed());
     for (auto& task : tasks) task.cancel();  // the pending one, as the loop's end would
   });
 }

@@ -7,22 +7,14 @@
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "seed_support.hpp"
 
 using namespace spindle;
 
 namespace {
-
-double scale = 1.0;
-TimePoint start;
-
-Duration seconds(double count) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(count * scale));
-}
-
-double elapsed() { return std::chrono::duration<double>(now() - start).count() / scale; }
 
 std::string long_running_task(int work_seconds) {
   std::printf("%.3f long running task: working for %d s\n", elapsed(), work_seconds);
@@ -50,10 +42,7 @@ void with_timeout(int work_seconds) {
 int main(int argc, char** argv) {
   CLI::App app{"wait_for with a 5 s timeout: 3 s of work returns its result, 10 s of work is cancelled "
                "(TimeoutError); 8 s in all."};
-  bool virtual_clock = false;
-  app.add_option("--scale", scale, "multiply every sleep by this factor (times are printed unscaled)")
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+  add_clock_options(app);
   CLI11_PARSE(app, argc, argv);
 
   Loop loop({.virtual_clock = virtual_clock});

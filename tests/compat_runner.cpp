@@ -68,14 +68,23 @@ TEST_CASE("one loop per thread: a second Runner on the thread is refused", "[com
   CHECK_THROWS_AS(Runner(), FiberError);
 }
 
+namespace {
+
+// A loop callback that holds the thread for 120 ms, over debug mode's 100 ms threshold.
+void schedule_slow_callback() {
+  Loop::current().call_soon([] {
+    auto until = std::chrono::steady_clock::now() + 120ms;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  });
+}
+
+}  // namespace
+
 TEST_CASE("run(main, debug) names a slow callback and where it was scheduled", "[compat][runner][debug]") {
   test::CapturedDiagnostics diagnostics;
   run([] {
-    Loop::current().call_soon([] {
-      auto until = std::chrono::steady_clock::now() + 120ms;
-      while (std::chrono::steady_clock::now() < until) {
-      }
-    });
+    schedule_slow_callback();
     spindle::sleep(0s);
   }, /*debug=*/true);
   bool named = false;
@@ -93,11 +102,7 @@ TEST_CASE("without debug mode a slow callback is not reported", "[compat][runner
   if (const char* env = std::getenv("SPINDLE_DEBUG"); env != nullptr && std::string(env) == "1") return;
   test::CapturedDiagnostics diagnostics;
   run([] {
-    Loop::current().call_soon([] {
-      auto until = std::chrono::steady_clock::now() + 120ms;
-      while (std::chrono::steady_clock::now() < until) {
-      }
-    });
+    schedule_slow_callback();
     spindle::sleep(0s);
   });
   CHECK(diagnostics.messages().empty());
@@ -184,7 +189,7 @@ TEST_CASE("a second SIGINT kills a main that will not stop", "[compat][runner][s
         spindle::sleep(1h);
       } catch (const CancelledError&) {
         std::fprintf(stderr, "ignoring the first signal\n");
-        spindle::sleep(1h);  // stubborn: only the second signal ends this
+        spindle::sleep(1h);  // ignores the first signal: only the second one ends this
       }
     }, SchedulerOptions{.virtual_clock = true});
     std::_Exit(0);

@@ -185,14 +185,13 @@ Future<T> wrap_future(ConcurrentFuture<T> source) {
     delivery->send([weak, done] {
       auto state = weak.lock();
       if (!state || state->done()) return;
-      if (done.cancelled()) {
-        state->cancel("the wrapped future was cancelled");
-      } else if (std::exception_ptr error = done.exception()) {
-        state->finish(std::move(error));
-      } else {
-        if constexpr (!std::is_void_v<T>) state->value.emplace(done.result());
-        state->finish(nullptr);
-      }
+      detail::visit_outcome(
+          done, [&] { state->cancel("the wrapped future was cancelled"); },
+          [&](std::exception_ptr error) { state->finish(std::move(error)); },
+          [&](const auto&... value) {
+            if constexpr (sizeof...(value) > 0) state->value.emplace(value...);
+            state->finish(nullptr);
+          });
     });
   });
   future.add_done_callback([source](const Future<T>& completed) mutable {

@@ -178,6 +178,22 @@ class FutureState : public FutureCore {
 template <>
 class FutureState<void> : public FutureCore {};
 
+// Calls exactly one of on_cancelled(), on_error(exception_ptr) or on_value(value) (on_value() for
+// a void result) with the outcome of `done`, a Future or ConcurrentFuture that is already done: how
+// one future's outcome is passed on to another (shield, run_coroutine_threadsafe, wrap_future).
+template <class Done, class OnCancelled, class OnError, class OnValue>
+void visit_outcome(const Done& done, OnCancelled on_cancelled, OnError on_error, OnValue on_value) {
+  if (done.cancelled()) {
+    on_cancelled();
+  } else if (std::exception_ptr error = done.exception()) {
+    on_error(std::move(error));
+  } else if constexpr (std::is_void_v<decltype(done.result())>) {
+    on_value();
+  } else {
+    on_value(done.result());
+  }
+}
+
 }  // namespace detail
 
 // A handle to shared state: copies refer to the same future. Use it on the thread (scheduler) that

@@ -164,15 +164,11 @@ auto run_coroutine_threadsafe(Fn&& body, Loop& loop, std::string name = {}) {
     auto cancel_on_loop = [remote = RemoteScheduler::current(), ref] { remote.post([ref]() mutable { ref.cancel(); }); };
     if (!outcome.set_cancel_hook(std::move(cancel_on_loop))) task.cancel();  // cancelled meanwhile
     task.add_done_callback([outcome](const Future<T>& done) mutable {
-      if (done.cancelled()) {
-        outcome.cancel("the task was cancelled");
-      } else if (std::exception_ptr error = done.exception()) {
-        outcome.try_set_exception(error);
-      } else if constexpr (std::is_void_v<T>) {
-        outcome.try_set_result();
-      } else {
-        outcome.try_set_result(done.result());
-      }
+      // try_: another thread may have cancelled `outcome` meanwhile.
+      detail::visit_outcome(
+          done, [&] { outcome.cancel("the task was cancelled"); },
+          [&](std::exception_ptr error) { outcome.try_set_exception(std::move(error)); },
+          [&](const auto&... value) { outcome.try_set_result(value...); });
     });
   });
   return outcome;

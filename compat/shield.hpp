@@ -15,15 +15,10 @@ Future<T> shield(Future<T> inner) {
   Future<T> outer;
   inner.add_done_callback([outer](const Future<T>& done) mutable {
     if (outer.done()) return;  // the outer one was cancelled meanwhile
-    if (done.cancelled()) {
-      outer.cancel("the shielded task was cancelled");
-    } else if (std::exception_ptr error = done.exception()) {
-      outer.set_exception(error);
-    } else if constexpr (std::is_void_v<T>) {
-      outer.set_result();
-    } else {
-      outer.set_result(done.result());
-    }
+    detail::visit_outcome(
+        done, [&] { outer.cancel("the shielded task was cancelled"); },
+        [&](std::exception_ptr error) { outer.set_exception(std::move(error)); },
+        [&](const auto&... value) { outer.set_result(value...); });
   });
   return outer;
 }

@@ -10,7 +10,7 @@
 //   │   └── spindle::InvalidStateError a Future/Task used in the wrong state
 //   └── std::runtime_error
 //       ├── spindle::DeadlockError     (fibers/errors.hpp)
-//       ├── spindle::TimeoutError      a deadline passed (wait_for, timeout scopes)
+//       ├── spindle::TimeoutError      a deadline passed (fibers/errors.hpp; wait_for, timeout scopes, io)
 //       ├── spindle::QueueEmpty        get_nowait on an empty queue
 //       ├── spindle::QueueFull         put_nowait on a full queue
 //       ├── spindle::QueueShutDown     put/get on a queue that was shut down
@@ -47,11 +47,6 @@ class Interrupted {
 class InvalidStateError : public std::logic_error {
  public:
   using std::logic_error::logic_error;
-};
-
-class TimeoutError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
 };
 
 class QueueEmpty : public std::runtime_error {

@@ -42,4 +42,12 @@ class DeadlockError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A deadline passed before the operation finished: wait_for, timeout scopes, and every io/ call
+// given a timeout. Here rather than in compat/ so that io/ can throw the same type asyncio users
+// catch. The message names the operation that timed out.
+class TimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace spindle

@@ -17,6 +17,10 @@
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
 
+#include <spindle/io/errors.hpp>
+#include <spindle/io/file_descriptor.hpp>
+#include <spindle/io/socket_address.hpp>
+
 #include <spindle/compat/barrier.hpp>
 #include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/condition.hpp>

@@ -17,8 +17,11 @@
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
 
+#include <spindle/io/dns.hpp>
+#include <spindle/io/dns_error.hpp>
 #include <spindle/io/errors.hpp>
 #include <spindle/io/file_descriptor.hpp>
+#include <spindle/io/resolver.hpp>
 #include <spindle/io/socket_address.hpp>
 
 #include <spindle/compat/barrier.hpp>

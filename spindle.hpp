@@ -18,10 +18,13 @@
 #include <spindle/fibers/wait_list.hpp>
 
 #include <spindle/io/deadline.hpp>
+#include <spindle/io/dns.hpp>
+#include <spindle/io/dns_error.hpp>
 #include <spindle/io/errors.hpp>
 #include <spindle/io/file_descriptor.hpp>
 #include <spindle/io/happy_eyeballs.hpp>
 #include <spindle/io/listener.hpp>
+#include <spindle/io/resolver.hpp>
 #include <spindle/io/socket.hpp>
 #include <spindle/io/socket_address.hpp>
 #include <spindle/io/socket_stream.hpp>

@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,11 +52,12 @@ void start_process_zygote();
 
 namespace detail {
 
-// The function pointer a process job calls: fn itself, or a captureless lambda's conversion.
+// What a process job can call: a function (pointer), or a captureless lambda, which converts to one.
 template <class Fn>
 concept PlainFunction = requires(Fn fn) {
   { +fn };
-} && std::is_function_v<std::remove_pointer_t<decltype(+std::declval<Fn>())>>;
+  requires std::is_function_v<std::remove_pointer_t<decltype(+fn)>>;
+};
 
 template <class Signature>
 struct ProcessCall;
@@ -71,8 +73,6 @@ struct ProcessCall<R (*)(P...)> {
   static constexpr bool by_mutable_reference = ((std::is_lvalue_reference_v<P> && !std::is_const_v<std::remove_reference_t<P>>) || ...);
   static constexpr bool params_encodable = (is_encodable<P> && ...);
 };
-template <class R, class... P>
-struct ProcessCall<R (*)(P...) noexcept> : ProcessCall<R (*)(P...)> {};
 
 // One submitted job: its encoded request and its future, type-erased for the manager thread.
 struct ProcessJob {
@@ -125,29 +125,7 @@ class ProcessPoolExecutor {
                   "ProcessPoolExecutor::submit: only a plain function or a captureless, non-generic lambda can run in "
                   "a worker process (a capturing lambda's captures live in this process's memory): pass the captured "
                   "values as arguments instead");
-    using Call = detail::ProcessCall<decltype(+fn)>;
-    using R = typename Call::Result;
-    static_assert(!Call::by_mutable_reference,
-                  "ProcessPoolExecutor::submit: a parameter taken by non-const reference cannot hand changes back from "
-                  "a worker process; return the new value instead");
-    static_assert(Call::params_encodable,
-                  "ProcessPoolExecutor::submit: a parameter type cannot cross the process boundary: use trivially "
-                  "copyable types, std::string, std::vector of those, or give the type serialize/deserialize (see "
-                  "compat/codec.hpp)");
-    static_assert(std::is_void_v<R> || is_encodable<R>,
-                  "ProcessPoolExecutor::submit: the result type cannot cross the process boundary: use a trivially "
-                  "copyable type, std::string, std::vector of those, or give the type serialize/deserialize (see "
-                  "compat/codec.hpp)");
-    static_assert(std::is_invocable_v<decltype(+fn), Args&&...>,
-                  "ProcessPoolExecutor::submit: the arguments do not match the function's parameters");
-    auto job = std::make_unique<detail::ProcessJobModel<R>>();
-    detail::begin_request(job->request, Call::trampoline, reinterpret_cast<std::uintptr_t>(+fn));
-    CodecWriter writer(job->request);
-    Call::encode(writer, std::forward<Args>(args)...);
-    detail::seal_frame(job->request);
-    ConcurrentFuture<R> future = job->future;
-    enqueue(std::move(job), [&](std::function<void()> hook) { return future.set_cancel_hook(std::move(hook)); });
-    return future;
+    if constexpr (detail::PlainFunction<std::remove_cvref_t<Fn>>) return submit_function(+fn, std::forward<Args>(args)...);
   }
 
   // Executor.map: submits fn(item) for every item, then returns the values in order, waiting for
@@ -173,6 +151,39 @@ class ProcessPoolExecutor {
   std::vector<pid_t> worker_pids() const;
 
  private:
+  // submit, once the callable is known to be a function pointer. Each static_assert stops the
+  // compilation before code that would bury its message under template errors.
+  template <class R, class... P, class... Args>
+  ConcurrentFuture<R> submit_function(R (*fn)(P...), Args&&... args) {
+    using Call = detail::ProcessCall<R (*)(P...)>;
+    constexpr bool arguments_match = sizeof...(P) == sizeof...(Args) && std::is_invocable_v<R (*)(P...), Args&&...>;
+    static_assert(!Call::by_mutable_reference,
+                  "ProcessPoolExecutor::submit: a parameter taken by non-const reference cannot hand changes back from "
+                  "a worker process; return the new value instead");
+    static_assert(Call::params_encodable,
+                  "ProcessPoolExecutor::submit: a parameter type cannot cross the process boundary: use trivially "
+                  "copyable types (not pointers), std::string, std::vector of those, or give the type "
+                  "serialize/deserialize (see compat/codec.hpp)");
+    static_assert(std::is_void_v<R> || is_encodable<R>,
+                  "ProcessPoolExecutor::submit: the result type cannot cross the process boundary: use a trivially "
+                  "copyable type (not a pointer), std::string, std::vector of those, or give the type "
+                  "serialize/deserialize (see compat/codec.hpp)");
+    static_assert(arguments_match, "ProcessPoolExecutor::submit: the arguments do not match the function's parameters");
+    if constexpr (!Call::by_mutable_reference && Call::params_encodable && (std::is_void_v<R> || is_encodable<R>) &&
+                  arguments_match) {
+      auto job = std::make_unique<detail::ProcessJobModel<R>>();
+      detail::begin_request(job->request, Call::trampoline, reinterpret_cast<std::uintptr_t>(fn));
+      CodecWriter writer(job->request);
+      Call::encode(writer, std::forward<Args>(args)...);
+      detail::seal_frame(job->request);
+      ConcurrentFuture<R> future = job->future;
+      enqueue(std::move(job), [&](std::function<void()> hook) { return future.set_cancel_hook(std::move(hook)); });
+      return future;
+    } else {
+      return {};
+    }
+  }
+
   void enqueue(std::unique_ptr<detail::ProcessJob> job, const std::function<bool(std::function<void()>)>& install_hook);
   std::shared_ptr<detail::ProcessPoolCore> core_;
   bool shut_down_ = false;

@@ -19,6 +19,7 @@
 
 #include <spindle/io/errors.hpp>
 #include <spindle/io/file_descriptor.hpp>
+#include <spindle/io/signals.hpp>
 #include <spindle/io/socket_address.hpp>
 
 #include <spindle/compat/barrier.hpp>

@@ -20,6 +20,8 @@
 #include <spindle/io/errors.hpp>
 #include <spindle/io/file_descriptor.hpp>
 #include <spindle/io/signals.hpp>
+#include <spindle/io/subprocess.hpp>
+#include <spindle/io/subprocess_pipe.hpp>
 #include <spindle/io/socket_address.hpp>
 
 #include <spindle/compat/barrier.hpp>
@@ -36,6 +38,7 @@
 #include <spindle/compat/semaphore.hpp>
 #include <spindle/compat/shield.hpp>
 #include <spindle/compat/sleep.hpp>
+#include <spindle/compat/subprocess.hpp>
 #include <spindle/compat/task.hpp>
 #include <spindle/compat/task_group.hpp>
 #include <spindle/compat/timeout.hpp>

@@ -18,6 +18,7 @@
 #include <spindle/fibers/wait_list.hpp>
 
 #include <spindle/io/errors.hpp>
+#include <spindle/io/file.hpp>
 #include <spindle/io/file_descriptor.hpp>
 #include <spindle/io/signals.hpp>
 #include <spindle/io/subprocess.hpp>

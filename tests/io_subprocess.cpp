@@ -1,5 +1,6 @@
 // Subprocess: spawn with pipes, communicate, wait through a pidfd, kill; no zombies, no leaked fds.
 #include "leak_check.hpp"
+#include "patterned.hpp"
 
 #include <spindle/io/signals.hpp>
 #include <spindle/io/subprocess.hpp>
@@ -23,13 +24,6 @@ bool no_children_left() { return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno 
 bool is_running(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == 0; }
 
 SubprocessOptions piped_out() { return {.stdout_mode = Stdio::pipe}; }
-
-// 10 MiB that is not one repeated byte, so reordering or loss shows.
-std::string patterned(std::size_t size) {
-  std::string data(size, '\0');
-  for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
-  return data;
-}
 
 }  // namespace
 
@@ -64,7 +58,7 @@ TEST_CASE("cat echoes what is written to its stdin pipe, and ends when stdin is 
 TEST_CASE("communicate moves 10 MiB in and 10 MiB out of both stdout and stderr without deadlock",
           "[io][subprocess]") {
   test::run_virtual([] {
-    const std::string input = patterned(10 << 20);
+    const std::string input = test::patterned(10 << 20);
     auto child = Subprocess::spawn({"sh", "-c", "tee /dev/stderr"},
                                    {.stdin_mode = Stdio::pipe, .stdout_mode = Stdio::pipe, .stderr_mode = Stdio::pipe});
     SubprocessOutput output = child.communicate(input);
@@ -148,7 +142,7 @@ TEST_CASE("cancelling communicate ends its helper fibers, leaves the child runni
     {
       auto child = Subprocess::spawn({"sh", "-c", "echo partial; exec sleep 1000"},
                                      {.stdin_mode = Stdio::pipe, .stdout_mode = Stdio::pipe, .stderr_mode = Stdio::pipe});
-      auto talker = spawn([&] { return child.communicate(patterned(1 << 20)); });
+      auto talker = spawn([&] { return child.communicate(test::patterned(1 << 20)); });
       for (int i = 0; i < 10; ++i) this_fiber::yield();
       CHECK(Scheduler::current()->live_fibers() == 4);  // main, talker, stdin writer, stderr reader
       talker.cancel();
@@ -213,7 +207,7 @@ TEST_CASE("writing to a child that closed its stdin is EPIPE naming the pipe, no
                          Catch::Message("write to stdin of 'true': Broken pipe"));
     // communicate treats it as the child's choice, as Python does.
     auto early_exit = Subprocess::spawn({"sh", "-c", "exit 0"}, {.stdin_mode = Stdio::pipe});
-    early_exit.communicate(patterned(1 << 20));
+    early_exit.communicate(test::patterned(1 << 20));
     CHECK(early_exit.returncode() == 0);
     CHECK_THROWS_AS(Subprocess::spawn({"true"}).communicate("input without a pipe"), std::logic_error);
   });

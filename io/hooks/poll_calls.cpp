@@ -37,9 +37,10 @@ int poll_cooperatively(pollfd* fds, nfds_t count, std::optional<spindle::TimePoi
   }
 }
 
+// Copies the sets the caller passed (the others are null in both).
 void copy_sets(fd_set* to[3], fd_set* const from[3]) noexcept {
   for (int i = 0; i < 3; ++i) {
-    if (to[i] != nullptr) *to[i] = *from[i];
+    if (to[i] != nullptr && from[i] != nullptr) *to[i] = *from[i];
   }
 }
 

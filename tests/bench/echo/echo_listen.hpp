@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstdio>
 #include <system_error>
@@ -18,8 +19,11 @@ namespace spindle::bench {
 inline constexpr std::size_t echo_buffer_size = 64 * 1024;
 
 // A non-blocking listener on 127.0.0.1 at a port the kernel picks; prints `port=N` (flushed) once it
-// accepts. Throws std::system_error if the socket cannot be made.
+// accepts. Also ignores SIGPIPE, as Go and Python do: a client that closes while its echo is still
+// being written must end that connection (EPIPE), not the server. Throws std::system_error if the
+// socket cannot be made.
 inline int listen_on_loopback() {
+  std::signal(SIGPIPE, SIG_IGN);
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;

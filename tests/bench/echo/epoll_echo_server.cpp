@@ -30,12 +30,14 @@ struct Connection {
   int fd;
   std::size_t pending_begin = 0;  // bytes read but not yet echoed: buffer[pending_begin, pending_end)
   std::size_t pending_end = 0;
-  bool drained = false;  // the last read was short: nothing to read until the next edge
+  bool drained = false;  // this event's read was short: nothing more to read until the next edge
   char buffer[spindle::bench::echo_buffer_size];
 };
 
-// Echoes what can move without blocking; returns false when the connection is finished.
+// Echoes what can move without blocking; returns false when the connection is finished. Called
+// for every event: an event may be a new read edge, so it starts by forgetting `drained`.
 bool serve(Connection& connection) {
+  connection.drained = false;
   for (;;) {
     while (connection.pending_begin < connection.pending_end) {
       ssize_t n = ::write(connection.fd, connection.buffer + connection.pending_begin,

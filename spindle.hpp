@@ -17,13 +17,25 @@
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
 
+#include <spindle/io/deadline.hpp>
+#include <spindle/io/dns.hpp>
+#include <spindle/io/dns_error.hpp>
 #include <spindle/io/errors.hpp>
 #include <spindle/io/file.hpp>
 #include <spindle/io/file_descriptor.hpp>
+#include <spindle/io/happy_eyeballs.hpp>
+#include <spindle/io/listener.hpp>
+#include <spindle/io/resolver.hpp>
 #include <spindle/io/signals.hpp>
+#include <spindle/io/socket.hpp>
 #include <spindle/io/subprocess.hpp>
 #include <spindle/io/subprocess_pipe.hpp>
 #include <spindle/io/socket_address.hpp>
+#include <spindle/io/socket_stream.hpp>
+#include <spindle/io/stream.hpp>
+#include <spindle/io/stream_errors.hpp>
+#include <spindle/io/tcp.hpp>
+#include <spindle/io/transport.hpp>
 
 #include <spindle/compat/barrier.hpp>
 #include <spindle/compat/concurrent_future.hpp>

@@ -4,7 +4,8 @@
 set -eu
 
 packages="build-essential meson ninja-build pkg-config git
-  libboost-context-dev libboost-fiber-dev libc-ares-dev catch2 libcli11-dev nlohmann-json3-dev
+  libboost-context-dev libboost-fiber-dev libc-ares-dev libssl-dev openssl liburing-dev catch2 libcli11-dev
+  nlohmann-json3-dev
   golang-go python3 python3-uvloop python3-gevent python3-aiohttp"
 
 missing=""

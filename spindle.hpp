@@ -38,6 +38,9 @@
 #include <spindle/io/stream.hpp>
 #include <spindle/io/stream_errors.hpp>
 #include <spindle/io/tcp.hpp>
+#include <spindle/io/tls.hpp>
+#include <spindle/io/tls_context.hpp>
+#include <spindle/io/tls_error.hpp>
 #include <spindle/io/transport.hpp>
 #include <spindle/io/unix_socket.hpp>
 

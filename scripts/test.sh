@@ -44,7 +44,7 @@ run_suite build
 # some symbols at load time; -O1 as AddressSanitizer recommends (and it compiles much faster).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1
+run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Dbenchmarks=false
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -137,6 +137,8 @@ TEST_CASE("a task's exception nobody retrieved is reported with its name and cre
   });
   auto messages = diagnostics.messages();
   REQUIRE(messages.size() == 1);
-  CHECK(messages[0] == "spindle: exception in task 'orphan' (created at ../tests/compat_task.cpp:" +
-                           std::to_string(line) + ") was never retrieved: std::runtime_error: lost");
+  // The creation site is spelled as the compiler saw the file: relative to the build directory.
+  CHECK_THAT(messages[0], Catch::StartsWith("spindle: exception in task 'orphan' (created at ") &&
+                              Catch::EndsWith("tests/compat_task.cpp:" + std::to_string(line) +
+                                              ") was never retrieved: std::runtime_error: lost"));
 }

@@ -1,0 +1,60 @@
+// Listener: a bound, listening stream socket (TCP or Unix) and accept().
+//
+//   auto listener = tcp_listen(SocketAddress::loopback_v4(0));       // port 0: the kernel picks
+//   for (;;) handle(listener.accept());                               // parks only this fiber
+//
+// Server (io/server.hpp) runs a handler per connection on top of this. Move-only; use it on the
+// scheduler thread that made it, with one fiber accepting at a time.
+#pragma once
+
+#include <spindle/io/socket_stream.hpp>
+
+#include <sys/socket.h>
+
+namespace spindle {
+
+struct ListenOptions {
+  // Queue of connections the kernel completes before accept() takes them.
+  int backlog = SOMAXCONN;
+  // SO_REUSEADDR (TCP): rebind a port whose old connections are still in TIME_WAIT.
+  bool reuse_address = true;
+  // SO_REUSEPORT (TCP): several listeners (processes, threads) on one port, the kernel spreading
+  // connections between them.
+  bool reuse_port = false;
+  // IPV6_V6ONLY for an IPv6 address: true listens on IPv6 only, false on IPv4 too (through
+  // IPv4-mapped addresses); nullopt keeps the system's default.
+  std::optional<bool> v6_only = true;
+  // Options of the accepted streams.
+  StreamOptions stream{};
+};
+
+class Listener {
+ public:
+  Listener() = default;
+  Listener(Socket socket, StreamOptions stream_options) noexcept
+      : socket_(std::move(socket)), stream_options_(stream_options) {}
+
+  // The next connection. Parks until one arrives; a cancellation point. Throws TimeoutError at the
+  // deadline, IoError otherwise (EMFILE/ENFILE when out of descriptors: the connection stays queued).
+  SocketStream accept(Deadline deadline = {});
+
+  // Where it listens: with port 0 this says which port the kernel chose. Never blocks.
+  SocketAddress local_address() const { return socket_.local_address(); }
+  // Stops listening: connections not yet accepted are refused (reset). Idempotent; never blocks.
+  void close() noexcept { socket_.close(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(socket_); }
+  Socket& socket() noexcept { return socket_; }
+
+ private:
+  Socket socket_;
+  StreamOptions stream_options_;
+};
+
+using TcpListener = Listener;
+using UnixListener = Listener;
+
+// Binds `address` (IPv4 or IPv6) and listens. Throws IoError ("bind to 127.0.0.1:80: Permission
+// denied", EADDRINUSE...). Never blocks.
+Listener tcp_listen(const SocketAddress& address, ListenOptions options = {});
+
+}  // namespace spindle

@@ -45,14 +45,18 @@
 #include <spindle/io/unix_socket.hpp>
 
 #include <spindle/compat/barrier.hpp>
+#include <spindle/compat/codec.hpp>
 #include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/condition.hpp>
 #include <spindle/compat/errors.hpp>
 #include <spindle/compat/event.hpp>
+#include <spindle/compat/executor.hpp>
+#include <spindle/compat/executor_errors.hpp>
 #include <spindle/compat/future.hpp>
 #include <spindle/compat/gather.hpp>
 #include <spindle/compat/lock.hpp>
 #include <spindle/compat/loop.hpp>
+#include <spindle/compat/process_pool.hpp>
 #include <spindle/compat/queue.hpp>
 #include <spindle/compat/runner.hpp>
 #include <spindle/compat/semaphore.hpp>
@@ -61,5 +65,7 @@
 #include <spindle/compat/subprocess.hpp>
 #include <spindle/compat/task.hpp>
 #include <spindle/compat/task_group.hpp>
+#include <spindle/compat/thread_pool.hpp>
 #include <spindle/compat/timeout.hpp>
+#include <spindle/compat/to_thread.hpp>
 #include <spindle/compat/wait.hpp>

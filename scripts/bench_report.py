@@ -53,6 +53,10 @@ TARGETS = [
     # "at most 1.2 times the plain c-ares program's time": c-ares's time / spindle's >= 1/1.2.
     Target("dns", "resolve", "resolve_total", "cares", 1 / 1.2, "10k lookups against dnsmasq, 100 in flight"),
     Target("dns", "resolve", "resolve_total", "glibc", 2, "10k lookups against dnsmasq, 100 in flight"),
+    Target("executor", "thread_job", "thread_job_roundtrip", "asyncio", 20,
+           "thread pool job, submit to result, one at a time (asyncio run_in_executor)"),
+    Target("executor", "thread_job", "thread_job_batch", "asyncio", 20,
+           "thread pool job, 50k in flight (asyncio run_in_executor)"),
 ]
 # TCP echo (issue 5): server CPU per message at most 1/1.3 of Go's, 1/3 of gevent's, and within 10%
 # of the raw epoll loop (epoll / spindle at least 1/1.1), for the io-based server and the fibers-only one.

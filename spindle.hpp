@@ -18,11 +18,18 @@
 #include <spindle/fibers/wait_list.hpp>
 
 #include <spindle/io/deadline.hpp>
+#include <spindle/io/dns.hpp>
+#include <spindle/io/dns_error.hpp>
 #include <spindle/io/errors.hpp>
+#include <spindle/io/file.hpp>
 #include <spindle/io/file_descriptor.hpp>
 #include <spindle/io/happy_eyeballs.hpp>
 #include <spindle/io/listener.hpp>
+#include <spindle/io/resolver.hpp>
+#include <spindle/io/signals.hpp>
 #include <spindle/io/socket.hpp>
+#include <spindle/io/subprocess.hpp>
+#include <spindle/io/subprocess_pipe.hpp>
 #include <spindle/io/socket_address.hpp>
 #include <spindle/io/socket_stream.hpp>
 #include <spindle/io/stream.hpp>
@@ -44,6 +51,7 @@
 #include <spindle/compat/semaphore.hpp>
 #include <spindle/compat/shield.hpp>
 #include <spindle/compat/sleep.hpp>
+#include <spindle/compat/subprocess.hpp>
 #include <spindle/compat/task.hpp>
 #include <spindle/compat/task_group.hpp>
 #include <spindle/compat/timeout.hpp>

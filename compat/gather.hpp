@@ -6,9 +6,12 @@
 // unfinished child. gather_outcomes is the return_exceptions=True form: it waits for every child and
 // returns each outcome as a value or an exception.
 //
-// An awaitable is a Task<T> or Future<T>, or a callable, which is started as a task.
+// An awaitable is a Task<T> or Future<T>, a ConcurrentFuture<T> (an executor job, a
+// run_coroutine_threadsafe result; waited on through wrap_future), or a callable, which is started
+// as a task.
 #pragma once
 
+#include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/task.hpp>
 
 #include <cstddef>
@@ -74,6 +77,10 @@ template <class T>
 struct AwaitableTraits<Task<T>> {
   using Value = T;
 };
+template <class T>
+struct AwaitableTraits<ConcurrentFuture<T>> {
+  using Value = T;
+};
 
 template <class A>
 using AwaitableValue = typename AwaitableTraits<std::remove_cvref_t<A>>::Value;
@@ -84,21 +91,26 @@ template <class T>
 inline constexpr bool is_future_like<Future<T>> = true;
 template <class T>
 inline constexpr bool is_future_like<Task<T>> = true;
+template <class T>
+inline constexpr bool is_future_like<ConcurrentFuture<T>> = true;
 
 }  // namespace detail
 
-// What gather and friends accept: a Future, a Task, or a callable to start as a task.
+// What gather and friends accept: a Future, a Task, a ConcurrentFuture, or a callable to start as a task.
 template <class A>
 concept Awaitable = detail::is_future_like<std::remove_cvref_t<A>> || std::is_invocable_v<std::decay_t<A>&>;
 
 namespace detail {
 
-// A Future for the awaitable: itself, or a new task for a callable.
+// A Future for the awaitable: itself, a wrap_future of a ConcurrentFuture, or a new task for a
+// callable.
 template <class A>
 Future<AwaitableValue<A>> to_future(A&& awaitable) {
   using Plain = std::remove_cvref_t<A>;
   if constexpr (std::is_base_of_v<Future<AwaitableValue<A>>, Plain>) {
     return awaitable;
+  } else if constexpr (std::is_same_v<ConcurrentFuture<AwaitableValue<A>>, Plain>) {
+    return wrap_future(awaitable);
   } else {
     return create_task(std::forward<A>(awaitable));
   }
@@ -149,6 +161,15 @@ std::vector<FutureCore*> cores(const std::vector<F>& futures) {
   return children;
 }
 
+// wrap_future of each, on the calling thread's loop.
+template <class T>
+std::vector<Future<T>> wrap_all(const std::vector<ConcurrentFuture<T>>& futures) {
+  std::vector<Future<T>> wrapped;
+  wrapped.reserve(futures.size());
+  for (const auto& future : futures) wrapped.push_back(wrap_future(future));
+  return wrapped;
+}
+
 template <class F>
 std::vector<TupleSlot<AwaitableValue<F>>> gather_range(const std::vector<F>& futures) {
   wait_for_children(cores(futures), true);
@@ -188,6 +209,10 @@ template <class T>
 std::vector<detail::TupleSlot<T>> gather(const std::vector<Task<T>>& tasks) {
   return detail::gather_range(tasks);
 }
+template <class T>
+std::vector<detail::TupleSlot<T>> gather(const std::vector<ConcurrentFuture<T>>& futures) {
+  return detail::gather_range(detail::wrap_all(futures));
+}
 
 // return_exceptions=True: waits for every child; each outcome is a value or an exception.
 template <Awaitable... A>
@@ -204,6 +229,10 @@ std::vector<Outcome<T>> gather_outcomes(const std::vector<Future<T>>& futures) {
 template <class T>
 std::vector<Outcome<T>> gather_outcomes(const std::vector<Task<T>>& tasks) {
   return detail::gather_outcomes_range(tasks);
+}
+template <class T>
+std::vector<Outcome<T>> gather_outcomes(const std::vector<ConcurrentFuture<T>>& futures) {
+  return detail::gather_outcomes_range(detail::wrap_all(futures));
 }
 
 }  // namespace spindle

@@ -72,6 +72,23 @@ void Loop::close() {
   pending_timers_.clear();
   scheduler_.run([] {});  // cancels and unwinds every task still alive
   closed_ = true;
+  try {
+    shutdown_default_executor();
+  } catch (const std::exception& error) {
+    detail::emit_diagnostic(std::string("spindle: Loop::close: ") + error.what());
+  }
+}
+
+ThreadPoolExecutor& Loop::default_executor() {
+  require_loop_thread("default_executor");
+  if (!default_executor_) default_executor_ = std::make_unique<ThreadPoolExecutor>();
+  return *default_executor_;
+}
+
+void Loop::shutdown_default_executor(Duration limit) {
+  if (!default_executor_) return;
+  std::unique_ptr<ThreadPoolExecutor> executor = std::move(default_executor_);
+  executor->shutdown(true, false, limit);
 }
 
 namespace {

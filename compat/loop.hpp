@@ -9,6 +9,7 @@
 #include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/errors.hpp>
 #include <spindle/compat/task.hpp>
+#include <spindle/compat/thread_pool.hpp>
 #include <spindle/fibers/remote_scheduler.hpp>
 #include <spindle/fibers/scheduler.hpp>
 #include <spindle/fibers/this_fiber.hpp>
@@ -93,8 +94,9 @@ class Loop {
   void run_forever();
   // run_forever returns once the callbacks already due have run. Loop thread only.
   void stop();
-  // Cancels and unwinds every task and drops pending callbacks; afterwards every run throws
-  // InvalidStateError("loop is closed"). Not while running.
+  // Cancels and unwinds every task, drops pending callbacks and shuts the default executor down
+  // (shutdown_default_executor); afterwards every run throws InvalidStateError("loop is closed").
+  // Not while running.
   void close();
   bool is_running() const noexcept { return running_; }
   bool is_closed() const noexcept { return closed_; }
@@ -116,6 +118,28 @@ class Loop {
   // As call_soon, from any thread. The loop must outlive the call.
   void call_soon_threadsafe(std::function<void()> callback,
                             std::source_location where = std::source_location::current());
+
+  // Runs fn(args...) on `executor` (a ThreadPoolExecutor or ProcessPoolExecutor; the arguments
+  // follow its submit's rules) and returns a Future on this loop for the outcome: gather, wait and
+  // wait_for take it like any task. Cancelling the Future cancels the job (a running thread job
+  // still runs to completion). Loop thread only.
+  template <class Executor, class Fn, class... Args>
+  auto run_in_executor(Executor& executor, Fn&& fn, Args&&... args) {
+    require_loop_thread("run_in_executor");
+    return wrap_future(executor.submit(std::forward<Fn>(fn), std::forward<Args>(args)...));
+  }
+  // run_in_executor(nullptr, ...): on the loop's default thread pool, made at the first use.
+  template <class Fn, class... Args>
+  auto run_in_executor(std::nullptr_t, Fn&& fn, Args&&... args) {
+    return run_in_executor(default_executor(), std::forward<Fn>(fn), std::forward<Args>(args)...);
+  }
+  // The default thread pool (default_thread_workers() threads at most), made now if need be.
+  // Loop thread only.
+  ThreadPoolExecutor& default_executor();
+  // Shuts the default pool down, waiting at most `limit` (asyncio's 300 s) for its threads; throws
+  // TimeoutError after that, naming how many were still busy. No-op if it was never made; a later
+  // run_in_executor(nullptr) makes a new one. Runner::close and close() call it.
+  void shutdown_default_executor(Duration limit = std::chrono::seconds(300));
 
   Scheduler& scheduler() noexcept { return scheduler_; }
 
@@ -146,6 +170,7 @@ class Loop {
   WaitList stop_requested_;
   bool stopping_ = false;
   std::set<std::shared_ptr<detail::CallbackState>> pending_timers_;
+  std::unique_ptr<ThreadPoolExecutor> default_executor_;
 };
 
 // Starts `body` as a task on `loop`, which runs on another thread (asyncio's

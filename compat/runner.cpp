@@ -52,6 +52,8 @@ Runner::Runner(SchedulerOptions options) : loop_(options), doorbell_([this] { on
 Runner::~Runner() { close(); }
 
 void Runner::close() {
+  // As asyncio.Runner.close: the tasks are cancelled first, then the default executor is shut down
+  // (Loop::close does both, in that order), then the loop closes.
   if (!loop_.is_closed()) loop_.close();
 }
 

@@ -11,10 +11,10 @@ namespace spindle {
 
 enum class ReturnWhen { first_completed, first_exception, all_completed };
 
-template <class T>
+template <class T, class F = Future<T>>
 struct WaitResult {
-  std::vector<Future<T>> done;     // in the order they completed
-  std::vector<Future<T>> pending;  // in input order
+  std::vector<F> done;     // in the order they completed
+  std::vector<F> pending;  // in input order
 };
 
 namespace detail {
@@ -27,19 +27,18 @@ std::vector<std::size_t> wait_children(const std::vector<FutureCore*>& children,
 void wait_out(FutureCore& child);
 }  // namespace detail
 
-// Waits until `return_when` is met or the timeout passes, and splits `futures` into done and
-// pending. Never throws TimeoutError and never cancels anything (asyncio.wait). Throws
-// std::invalid_argument for an empty input. Call from a fiber.
-template <class T>
-WaitResult<T> wait(const std::vector<Future<T>>& futures, std::optional<Duration> timeout = std::nullopt,
-                   ReturnWhen return_when = ReturnWhen::all_completed) {
+namespace detail {
+// wait() on `watched` (one Future per input), splitting `futures` (the inputs themselves) by it.
+template <class T, class F>
+WaitResult<T, F> wait_split(const std::vector<Future<T>>& watched, const std::vector<F>& futures,
+                            std::optional<Duration> timeout, ReturnWhen return_when) {
   if (futures.empty()) throw std::invalid_argument("spindle::wait: the set of futures is empty");
   std::vector<detail::FutureCore*> children;
-  for (const auto& future : futures) children.push_back(future.state().get());
+  for (const auto& future : watched) children.push_back(future.state().get());
   std::optional<TimePoint> deadline;
   if (timeout) deadline = now() + *timeout;
   std::vector<std::size_t> completed = detail::wait_children(children, deadline, return_when);
-  WaitResult<T> result;
+  WaitResult<T, F> result;
   std::vector<bool> is_done(futures.size(), false);
   for (std::size_t index : completed) {
     result.done.push_back(futures[index]);
@@ -49,6 +48,23 @@ WaitResult<T> wait(const std::vector<Future<T>>& futures, std::optional<Duration
     if (!is_done[i]) result.pending.push_back(futures[i]);
   }
   return result;
+}
+}  // namespace detail
+
+// Waits until `return_when` is met or the timeout passes, and splits `futures` into done and
+// pending. Never throws TimeoutError and never cancels anything (asyncio.wait). Throws
+// std::invalid_argument for an empty input. Call from a fiber.
+template <class T>
+WaitResult<T> wait(const std::vector<Future<T>>& futures, std::optional<Duration> timeout = std::nullopt,
+                   ReturnWhen return_when = ReturnWhen::all_completed) {
+  return detail::wait_split(futures, futures, timeout, return_when);
+}
+// The same over executor futures: done and pending hold the ConcurrentFutures given.
+template <class T>
+WaitResult<T, ConcurrentFuture<T>> wait(const std::vector<ConcurrentFuture<T>>& futures,
+                                        std::optional<Duration> timeout = std::nullopt,
+                                        ReturnWhen return_when = ReturnWhen::all_completed) {
+  return detail::wait_split(detail::wrap_all(futures), futures, timeout, return_when);
 }
 template <class T>
 WaitResult<T> wait(const std::vector<Task<T>>& tasks, std::optional<Duration> timeout = std::nullopt,
@@ -123,6 +139,12 @@ AsCompleted<T> as_completed(std::vector<Future<T>> futures, std::optional<Durati
 template <class T>
 AsCompleted<T> as_completed(const std::vector<Task<T>>& tasks, std::optional<Duration> timeout = std::nullopt) {
   return AsCompleted<T>(std::vector<Future<T>>(tasks.begin(), tasks.end()), timeout);
+}
+// Over executor futures: next() returns a Future on this loop that completed as the job did.
+template <class T>
+AsCompleted<T> as_completed(const std::vector<ConcurrentFuture<T>>& futures,
+                            std::optional<Duration> timeout = std::nullopt) {
+  return AsCompleted<T>(detail::wrap_all(futures), timeout);
 }
 
 }  // namespace spindle

@@ -1,0 +1,94 @@
+#include <spindle/io/subprocess_pipe.hpp>
+
+#include <spindle/fibers/errors.hpp>
+#include <spindle/fibers/fd_wait.hpp>
+#include <spindle/io/errors.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+namespace spindle {
+namespace {
+
+// write() to a pipe whose reader is gone raises SIGPIPE, which kills the process by default, and
+// pipes have no MSG_NOSIGNAL. Unless SIGPIPE is ignored or already blocked, block it in this thread
+// for the write and consume the SIGPIPE the write generated for the thread (the POSIX idiom), so
+// EPIPE comes back as an error instead.
+ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
+  struct sigaction action {};
+  ::sigaction(SIGPIPE, nullptr, &action);
+  if (action.sa_handler == SIG_IGN) return ::write(fd, data, size);
+  sigset_t sigpipe, previous;
+  sigemptyset(&sigpipe);
+  sigaddset(&sigpipe, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &sigpipe, &previous);
+  ssize_t wrote = ::write(fd, data, size);
+  int error = errno;
+  if (sigismember(&previous, SIGPIPE) != 1) {
+    if (wrote < 0 && error == EPIPE) {
+      const timespec no_wait{};
+      ::sigtimedwait(&sigpipe, nullptr, &no_wait);
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
+  errno = error;
+  return wrote;
+}
+
+}  // namespace
+
+SubprocessPipe::SubprocessPipe(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {
+  make_nonblocking(fd_.get(), name_.c_str());
+}
+
+std::optional<TimePoint> SubprocessPipe::deadline_after(std::optional<Duration> timeout) const {
+  if (!timeout) return std::nullopt;
+  return now() + *timeout;
+}
+
+std::size_t SubprocessPipe::read_some(std::span<char> buffer, std::optional<Duration> timeout) {
+  std::optional<TimePoint> deadline = deadline_after(timeout);
+  for (;;) {
+    ssize_t got = ::read(fd_.get(), buffer.data(), buffer.size());
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) throw_io_error(errno, "read from", name_);
+    if (!wait_readable(fd_.get(), deadline)) throw TimeoutError("read from " + name_ + " timed out");
+  }
+}
+
+std::string SubprocessPipe::read_to_end(std::optional<Duration> timeout) {
+  std::optional<TimePoint> deadline = deadline_after(timeout);
+  std::string data;
+  std::size_t chunk = 64 * 1024;
+  for (;;) {
+    std::size_t used = data.size();
+    data.resize(used + chunk);
+    std::optional<Duration> left;
+    if (deadline) left = *deadline - now();
+    std::size_t got = read_some(std::span<char>(data.data() + used, chunk), left);
+    data.resize(used + got);
+    if (got == 0) return data;
+    if (got == chunk && chunk < 1024 * 1024) chunk *= 2;
+  }
+}
+
+void SubprocessPipe::write_all(std::string_view data, std::optional<Duration> timeout) {
+  std::optional<TimePoint> deadline = deadline_after(timeout);
+  while (!data.empty()) {
+    ssize_t wrote = write_without_sigpipe(fd_.get(), data.data(), data.size());
+    if (wrote >= 0) {
+      data.remove_prefix(static_cast<std::size_t>(wrote));
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) throw_io_error(errno, "write to", name_);
+    if (!wait_writable(fd_.get(), deadline)) throw TimeoutError("write to " + name_ + " timed out");
+  }
+}
+
+}  // namespace spindle

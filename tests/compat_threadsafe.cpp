@@ -146,17 +146,15 @@ TEST_CASE("a ConcurrentFuture cancelled before its task started never runs the t
 TEST_CASE("a fiber on one loop parks (not blocks) on a future from another loop", "[compat][threadsafe]") {
   LoopThread worker;
   run([&] {
-    bool other_fiber_ran = false;
-    auto ticker = create_task([&] {
-      spindle::sleep(1ms);
-      other_fiber_ran = true;
-    });
-    auto future = run_coroutine_threadsafe([] {
-      spindle::sleep(20ms);
+    // The other loop's job finishes only after a second fiber on this loop has run. Had result()
+    // blocked this thread, that fiber could never run and result() would time out.
+    ConcurrentFuture<void> other_fiber_ran;
+    auto ticker = create_task([&] { other_fiber_ran.set_result(); });
+    auto future = run_coroutine_threadsafe([&] {
+      other_fiber_ran.result(10s);
       return 99;
     }, worker.loop());
-    CHECK(future.result() == 99);
-    CHECK(other_fiber_ran);  // the waiting fiber parked: its loop kept running the ticker
+    CHECK(future.result(10s) == 99);
     ticker.result();
   });
 }

@@ -38,18 +38,25 @@
 #include <spindle/io/stream.hpp>
 #include <spindle/io/stream_errors.hpp>
 #include <spindle/io/tcp.hpp>
+#include <spindle/io/tls.hpp>
+#include <spindle/io/tls_context.hpp>
+#include <spindle/io/tls_error.hpp>
 #include <spindle/io/transport.hpp>
 #include <spindle/io/unix_socket.hpp>
 
 #include <spindle/compat/barrier.hpp>
+#include <spindle/compat/codec.hpp>
 #include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/condition.hpp>
 #include <spindle/compat/errors.hpp>
 #include <spindle/compat/event.hpp>
+#include <spindle/compat/executor.hpp>
+#include <spindle/compat/executor_errors.hpp>
 #include <spindle/compat/future.hpp>
 #include <spindle/compat/gather.hpp>
 #include <spindle/compat/lock.hpp>
 #include <spindle/compat/loop.hpp>
+#include <spindle/compat/process_pool.hpp>
 #include <spindle/compat/queue.hpp>
 #include <spindle/compat/runner.hpp>
 #include <spindle/compat/semaphore.hpp>
@@ -59,5 +66,7 @@
 #include <spindle/compat/subprocess.hpp>
 #include <spindle/compat/task.hpp>
 #include <spindle/compat/task_group.hpp>
+#include <spindle/compat/thread_pool.hpp>
 #include <spindle/compat/timeout.hpp>
+#include <spindle/compat/to_thread.hpp>
 #include <spindle/compat/wait.hpp>

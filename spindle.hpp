@@ -62,6 +62,7 @@
 #include <spindle/compat/semaphore.hpp>
 #include <spindle/compat/shield.hpp>
 #include <spindle/compat/sleep.hpp>
+#include <spindle/compat/streams.hpp>
 #include <spindle/compat/subprocess.hpp>
 #include <spindle/compat/task.hpp>
 #include <spindle/compat/task_group.hpp>

@@ -72,15 +72,19 @@ struct Membership {
 void Server::State::launch(const std::shared_ptr<State>& self, SocketStream stream) {
   auto place = connections.emplace(connections.end());
   *place = spawn([membership = Membership(self, place), stream = std::move(stream)]() mutable {
+    // Kept apart from the stream, which the handler may move away (compat's start_server does).
+    SocketAddress peer = stream.peer_address();
+    auto report = [&](std::string_view what) {
+      detail::emit_diagnostic("spindle: server on " + membership.state->address.to_string() + ": handler for " +
+                              peer.to_string() + " failed" + std::string(what));
+    };
     try {
       membership.state->handler(stream);
     } catch (const CancelledError&) {
     } catch (const std::exception& error) {
-      detail::emit_diagnostic("spindle: server on " + membership.state->address.to_string() +
-                              ": handler for " + stream.name() + " failed: " + error.what());
+      report(std::string(": ") + error.what());
     } catch (...) {
-      detail::emit_diagnostic("spindle: server on " + membership.state->address.to_string() +
-                              ": handler for " + stream.name() + " failed with a non-standard exception");
+      report(" with a non-standard exception");
     }
     stream.close();
   });

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace spindle {
 
@@ -67,6 +68,8 @@ class Server {
   std::size_t connections() const noexcept;
   // The listening address (with the port the kernel chose). Never blocks.
   const SocketAddress& local_address() const noexcept;
+  // asyncio's Server.sockets, as the addresses listened on (one: the listener's).
+  std::vector<SocketAddress> sockets() const { return {local_address()}; }
 
   struct State;
 

@@ -32,7 +32,7 @@ using detail::nonblocking_call;
 Socket Socket::open(int family, int type, int protocol) {
   int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   if (fd < 0) throw_io_error(errno, "open socket");
-  return Socket(FileDescriptor(fd));
+  return Socket(FileDescriptor(fd), {}, type == SOCK_STREAM);
 }
 
 void Socket::bind(const SocketAddress& address) {
@@ -111,13 +111,21 @@ Socket Socket::accept(Deadline deadline) {
     return static_cast<ssize_t>(
         ::accept4(this->fd(), reinterpret_cast<sockaddr*>(&storage), &size, SOCK_NONBLOCK | SOCK_CLOEXEC));
   });
-  return Socket(FileDescriptor(static_cast<int>(fd)), SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), size));
+  return Socket(FileDescriptor(static_cast<int>(fd)), SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), size),
+                byte_stream_);
 }
 
 std::size_t Socket::recv(MutableBytes into, Deadline deadline, const char* operation) {
-  this_fiber::checkpoint();
-  return nonblocking_call(fd(), Direction::read, deadline, operation, this,
-                          [&] { return ::recv(fd(), into.data(), into.size(), 0); });
+  if (drained_) {
+    drained_ = false;
+    if (!wait_readable(fd(), deadline.when())) detail::throw_socket_timeout(operation, this);  // also a checkpoint
+  } else {
+    this_fiber::checkpoint();
+  }
+  std::size_t got = nonblocking_call(fd(), Direction::read, deadline, operation, this,
+                                     [&] { return ::recv(fd(), into.data(), into.size(), 0); });
+  drained_ = byte_stream_ && got > 0 && got < into.size();
+  return got;
 }
 
 std::size_t Socket::send(ConstBytes data, Deadline deadline, const char* operation) {

@@ -32,7 +32,9 @@ class Socket {
  public:
   Socket() = default;
   // Takes a descriptor that is already non-blocking; `peer` (if known) names it in messages.
-  explicit Socket(FileDescriptor fd, SocketAddress peer = {}) noexcept : fd_(std::move(fd)), peer_(peer) {}
+  // `byte_stream` (SOCK_STREAM) lets recv skip a syscall, see below.
+  explicit Socket(FileDescriptor fd, SocketAddress peer = {}, bool byte_stream = false) noexcept
+      : fd_(std::move(fd)), peer_(peer), byte_stream_(byte_stream) {}
 
   // socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol). Throws IoError (EMFILE...).
   static Socket open(int family, int type, int protocol = 0);
@@ -61,6 +63,9 @@ class Socket {
 
   // Stream calls: recv returns 0 at end of stream; send writes at least one byte (MSG_NOSIGNAL, so
   // a reset peer is IoError EPIPE/ECONNRESET, never SIGPIPE). `operation` names the call in errors.
+  // On a byte stream, a recv that returned less than asked proves the socket drained (epoll(7)), so
+  // the next recv waits for readiness before trying: the reactor's readiness hint makes that wait
+  // return at once if bytes came meanwhile, and the EAGAIN syscall is saved.
   std::size_t recv(MutableBytes into, Deadline deadline = {}, const char* operation = "read from");
   std::size_t send(ConstBytes data, Deadline deadline = {}, const char* operation = "write to");
   // As send, gathering from up to IOV_MAX pieces in one sendmsg.
@@ -76,6 +81,8 @@ class Socket {
  private:
   FileDescriptor fd_;
   SocketAddress peer_;
+  bool byte_stream_ = false;
+  bool drained_ = false;  // the last recv on a byte stream was short
 };
 
 // Views of text as bytes, for the calls above.

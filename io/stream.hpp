@@ -84,8 +84,8 @@ class Stream {
   // Closes the transport, discarding unflushed writes. Never blocks; idempotent.
   void close() noexcept;
 
-  // The peer's name, for messages ("127.0.0.1:80").
-  std::string name() const { return transport_->name(); }
+  // The peer's name, for messages ("127.0.0.1:80"); "a moved-from stream" after a move.
+  std::string name() const { return transport_ ? transport_->name() : "a moved-from stream"; }
   Transport& transport() noexcept { return *transport_; }
   void set_timeout(std::optional<Duration> timeout) noexcept { options_.timeout = timeout; }
 

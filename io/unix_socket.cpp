@@ -13,7 +13,7 @@ namespace {
 std::pair<Socket, Socket> connected_pair(int type) {
   int fds[2];
   if (::socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) throw_io_error(errno, "socketpair");
-  return {Socket(FileDescriptor(fds[0])), Socket(FileDescriptor(fds[1]))};
+  return {Socket(FileDescriptor(fds[0]), {}, type == SOCK_STREAM), Socket(FileDescriptor(fds[1]), {}, type == SOCK_STREAM)};
 }
 
 }  // namespace

@@ -53,6 +53,7 @@ bool Reactor::wait(int fd, Interest interest, std::optional<TimePoint> deadline,
     ++registered_;
   }
   const bool reading = interest == Interest::readable;
+  if (reading && entry.hung_up) return true;
   bool& hint = reading ? entry.readable : entry.writable;
   if (hint) {
     hint = false;
@@ -106,6 +107,7 @@ void Reactor::add_internal(int fd, std::uint64_t tag) {
 void Reactor::dispatch(int fd, std::uint32_t events) noexcept {
   if (static_cast<std::size_t>(fd) >= fds_.size()) return;
   FdState& entry = fds_[static_cast<std::size_t>(fd)];
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) entry.hung_up = true;
   if (events & read_side) deliver(entry.reader, entry.readable);
   if (events & write_side) deliver(entry.writer, entry.writable);
 }

@@ -57,6 +57,10 @@ class Reactor {
     bool registered = false;
     bool readable = false;  // an edge arrived that no waiter consumed
     bool writable = false;
+    // The peer hung up or the socket failed (EPOLLRDHUP/HUP/ERR): reads return at once for good,
+    // so a read-side wait does too. Kept apart from the hint because this edge comes only once, and
+    // a reader that consumed it with data (a short read) still has the end of stream to read.
+    bool hung_up = false;
     Waker reader;
     Waker writer;
   };

@@ -3,6 +3,7 @@
 #include <spindle/fibers/errors.hpp>
 #include <spindle/fibers/fd_wait.hpp>
 #include <spindle/fibers/park.hpp>
+#include <spindle/fibers/this_fiber.hpp>
 #include <spindle/io/detail/host_name.hpp>
 #include <spindle/io/dns_error.hpp>
 #include <spindle/io/errors.hpp>
@@ -118,8 +119,18 @@ std::string describe_servers(ares_channel channel, std::size_t& count) {
 
 }  // namespace
 
+namespace {
+
+// Servers close a TCP connection after a number of queries (dnsmasq: 100), and c-ares 1.18 counts
+// the close as a failed try for every query still on it. Measured with 1000 lookups over TCP
+// against dnsmasq: no failure with up to 96 in flight, 441 failed with 99, 851 with 128.
+constexpr std::size_t tcp_in_flight_cap = 64;
+
+}  // namespace
+
 AresChannel::AresChannel(const ResolverOptions& options)
-    : max_in_flight_(options.max_in_flight), socket_buffer_bytes_(options.socket_buffer_bytes) {
+    : max_in_flight_(options.use_tcp ? std::min(options.max_in_flight, tcp_in_flight_cap) : options.max_in_flight),
+      socket_buffer_bytes_(options.socket_buffer_bytes) {
   if (options.max_in_flight == 0) throw std::invalid_argument("ResolverOptions::max_in_flight must be at least 1");
   initialise_library_once();
 
@@ -285,7 +296,12 @@ bool AresChannel::lead(PendingLookup& lookup, TimePoint deadline) {
   leader_ = &lookup;
   const int set = socket_set();
   while (!lookup.done) {
-    if (process_ready_sockets()) continue;
+    if (process_ready_sockets()) {
+      // Let the followers just answered send their next queries before looking again: their
+      // answers then come in the same batch as the ones still on the wire.
+      this_fiber::yield();
+      continue;
+    }
     TimePoint wake_at = deadline;
     timeval until_retry{};
     if (ares_timeout(channel_, nullptr, &until_retry) != nullptr) {

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -241,10 +242,11 @@ std::vector<SocketAddress> AresChannel::resolve(std::string_view host, std::uint
   std::shared_ptr<AresChannel> keep_alive = shared_from_this();
   Duration limit = timeout.value_or(lookup_timeout_);
   TimePoint deadline = now() + limit;
+  std::string name(host);
+  auto owned = std::make_unique<PendingLookup>(PendingLookup{this, self, port, family});
   acquire_slot(host, deadline, limit);
 
-  std::string name(host);
-  auto* lookup = new PendingLookup{this, self, port, family};
+  PendingLookup* lookup = owned.release();  // from here the guard below, or c-ares's callback, frees it
   ++submitted_;
   ++live_;
   ares_addrinfo_hints hints{};

@@ -242,7 +242,10 @@ std::vector<SocketAddress> AresChannel::resolve(std::string_view host, std::uint
   std::shared_ptr<AresChannel> keep_alive = shared_from_this();
   Duration limit = timeout.value_or(lookup_timeout_);
   TimePoint deadline = now() + limit;
-  std::string name(host);
+  char name[256];  // a checked name is at most 254 characters (host_name_problem)
+  if (host.size() >= sizeof name) throw DnsError(DnsError::Code::bad_name, host, "", "the name is too long");
+  std::memcpy(name, host.data(), host.size());
+  name[host.size()] = '\0';
   auto owned = std::make_unique<PendingLookup>(PendingLookup{this, self, port, family});
   acquire_slot(host, deadline, limit);
 
@@ -251,7 +254,7 @@ std::vector<SocketAddress> AresChannel::resolve(std::string_view host, std::uint
   ++live_;
   ares_addrinfo_hints hints{};
   hints.ai_family = family;
-  ares_getaddrinfo(channel_, name.c_str(), nullptr, &hints, &on_answer, lookup);
+  ares_getaddrinfo(channel_, name, nullptr, &hints, &on_answer, lookup);
 
   int status;
   int timeouts;

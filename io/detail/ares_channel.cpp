@@ -304,7 +304,7 @@ bool AresChannel::lead(PendingLookup& lookup, TimePoint deadline) {
     if (process_ready_sockets()) {
       // Let the followers just answered send their next queries before looking again: their
       // answers then come in the same batch as the ones still on the wire.
-      this_fiber::yield();
+      if (!lookup.done) this_fiber::yield();
       continue;
     }
     TimePoint wake_at = deadline;

@@ -65,6 +65,7 @@ class Resolver {
   // for max_in_flight == 0.
   explicit Resolver(ResolverOptions options = {});
   ~Resolver();
+  // A moved-from Resolver may only be destroyed or assigned to.
   Resolver(Resolver&&) noexcept;
   Resolver& operator=(Resolver&&) noexcept;
 

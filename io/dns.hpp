@@ -39,8 +39,8 @@ struct ResolveOptions {
 // families themselves. Uses this thread's Resolver::for_this_thread() unless `options` asks for
 // servers or tries of its own.
 //
-// Parks the calling fiber until the answer comes (a literal or a hosts-file entry needs no wait).
-// A cancellation point. Call from a fiber. Throws DnsError (bad_name before anything is sent,
+// Parks the calling fiber until the answer comes (a hosts-file entry needs no wait). A
+// cancellation point. Call from a fiber; only a numeric literal is answered outside one. Throws DnsError (bad_name before anything is sent,
 // not_found, no_address, refused, server_failure, ...), TimeoutError after `options.timeout`,
 // CancelledError, FiberError outside a fiber, std::invalid_argument for a family other than the
 // three above. A cancelled or timed-out lookup leaves nothing behind: its query is forgotten by

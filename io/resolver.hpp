@@ -39,7 +39,9 @@ struct ResolverOptions {
   std::optional<int> tries{};
   // Limit for a whole lookup when resolve() is given none: nullopt means the sum of c-ares's tries.
   std::optional<Duration> timeout{};
-  // Queries over TCP only (ARES_FLAG_USEVC).
+  // Queries over TCP only (ARES_FLAG_USEVC). Caps max_in_flight at 64: servers close a connection
+  // after some queries (dnsmasq: 100), and c-ares 1.18 counts that as a failed try for every query
+  // still on it, so with 100 or more in flight many lookups fail.
   bool use_tcp = false;
   // Lookups sent and not answered yet; more wait their turn. Above about 250 in flight on
   // loopback, answers overflow a default UDP receive buffer and are dropped (then retried after a
@@ -63,6 +65,7 @@ class Resolver {
   // for max_in_flight == 0.
   explicit Resolver(ResolverOptions options = {});
   ~Resolver();
+  // A moved-from Resolver may only be destroyed or assigned to.
   Resolver(Resolver&&) noexcept;
   Resolver& operator=(Resolver&&) noexcept;
 

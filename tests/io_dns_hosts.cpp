@@ -52,6 +52,8 @@ TEST_CASE("names in /etc/hosts resolve from the file without asking the server",
       CHECK(hosts_of(found) == addresses);
       for (const SocketAddress& address : found) CHECK(address.port() == 631);
     }
+    // Both families: the file's answer is final, no AAAA query goes out for a name it lists.
+    CHECK(hosts_of(resolver.resolve("localhost", 80)).count("127.0.0.1") == 1);
     CHECK(now() == start);      // no wait at all
     CHECK(silent.drain() == 0);  // and nothing sent
   });

@@ -28,5 +28,6 @@ TEST_CASE("more than 100 lookups over one TCP connection survive dnsmasq closing
         }
         for (auto& fiber : fibers) fiber.join();
         CHECK(answered == lookups);
+        CHECK(resolver.in_flight() == 0);
   });
 }

@@ -3,6 +3,7 @@
 #include <spindle/fibers/errors.hpp>
 #include <spindle/fibers/fd_wait.hpp>
 #include <spindle/fibers/park.hpp>
+#include <spindle/fibers/this_fiber.hpp>
 #include <spindle/io/detail/host_name.hpp>
 #include <spindle/io/dns_error.hpp>
 #include <spindle/io/errors.hpp>
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -118,8 +120,18 @@ std::string describe_servers(ares_channel channel, std::size_t& count) {
 
 }  // namespace
 
+namespace {
+
+// Servers close a TCP connection after a number of queries (dnsmasq: 100), and c-ares 1.18 counts
+// the close as a failed try for every query still on it. Measured with 1000 lookups over TCP
+// against dnsmasq: no failure with up to 96 in flight, 441 failed with 99, 851 with 128.
+constexpr std::size_t tcp_in_flight_cap = 64;
+
+}  // namespace
+
 AresChannel::AresChannel(const ResolverOptions& options)
-    : max_in_flight_(options.max_in_flight), socket_buffer_bytes_(options.socket_buffer_bytes) {
+    : max_in_flight_(options.use_tcp ? std::min(options.max_in_flight, tcp_in_flight_cap) : options.max_in_flight),
+      socket_buffer_bytes_(options.socket_buffer_bytes) {
   if (options.max_in_flight == 0) throw std::invalid_argument("ResolverOptions::max_in_flight must be at least 1");
   initialise_library_once();
 
@@ -230,15 +242,19 @@ std::vector<SocketAddress> AresChannel::resolve(std::string_view host, std::uint
   std::shared_ptr<AresChannel> keep_alive = shared_from_this();
   Duration limit = timeout.value_or(lookup_timeout_);
   TimePoint deadline = now() + limit;
+  char name[256];  // a checked name is at most 254 characters (host_name_problem)
+  if (host.size() >= sizeof name) throw DnsError(DnsError::Code::bad_name, host, "", "the name is too long");
+  std::memcpy(name, host.data(), host.size());
+  name[host.size()] = '\0';
+  auto owned = std::make_unique<PendingLookup>(PendingLookup{this, self, port, family});
   acquire_slot(host, deadline, limit);
 
-  std::string name(host);
-  auto* lookup = new PendingLookup{this, self, port, family};
+  PendingLookup* lookup = owned.release();  // from here the guard below, or c-ares's callback, frees it
   ++submitted_;
   ++live_;
   ares_addrinfo_hints hints{};
   hints.ai_family = family;
-  ares_getaddrinfo(channel_, name.c_str(), nullptr, &hints, &on_answer, lookup);
+  ares_getaddrinfo(channel_, name, nullptr, &hints, &on_answer, lookup);
 
   int status;
   int timeouts;
@@ -285,7 +301,12 @@ bool AresChannel::lead(PendingLookup& lookup, TimePoint deadline) {
   leader_ = &lookup;
   const int set = socket_set();
   while (!lookup.done) {
-    if (process_ready_sockets()) continue;
+    if (process_ready_sockets()) {
+      // Let the followers just answered send their next queries before looking again: their
+      // answers then come in the same batch as the ones still on the wire.
+      if (!lookup.done) this_fiber::yield();
+      continue;
+    }
     TimePoint wake_at = deadline;
     timeval until_retry{};
     if (ares_timeout(channel_, nullptr, &until_retry) != nullptr) {

@@ -39,7 +39,14 @@ void check(const std::vector<SocketAddress>& found) {
   if (found.size() != 1 || found[0].host() != "10.1.2.3") throw std::runtime_error("wrong answer from dnsmasq");
 }
 
-std::string name(const char* prefix, long index) { return prefix + std::to_string(index) + ".bench.test"; }
+// The name into a buffer of the caller's, as the C peer does (no allocation per name).
+struct Name {
+  char text[64];
+  Name(const char* prefix, long index) { std::snprintf(text, sizeof text, "%s%ld.bench.test", prefix, index); }
+  operator std::string_view() const { return text; }
+};
+
+Name name(const char* prefix, long index) { return {prefix, index}; }
 
 // Process CPU time (user + system, all threads), in seconds. On a shared machine the wall time
 // swings with the neighbours' load; the CPU each program spends per lookup much less so.

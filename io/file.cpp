@@ -1,5 +1,6 @@
 #include <spindle/io/file.hpp>
 
+#include <spindle/fibers/park.hpp>
 #include <spindle/fibers/this_fiber.hpp>
 #include <spindle/io/detail/blocking_pool.hpp>
 #include <spindle/io/detail/inline_reads.hpp>
@@ -124,6 +125,7 @@ int File::checked_fd(const char* operation) const {
 std::size_t File::pread(std::span<char> buffer, std::uint64_t offset) {
   int fd = checked_fd("read from");
   if (buffer.size() <= inline_read_limit && inline_reads.load(std::memory_order_relaxed)) {
+    Waker::current();  // the same FiberError outside a fiber as the pool path
     this_fiber::checkpoint();
     iovec into{buffer.data(), buffer.size()};
     for (;;) {

@@ -103,6 +103,8 @@ TEST_CASE("file errors name the operation and the path", "[io][file]") {
     CHECK_THROWS_WITH(read_only.pread(std::span<char>(&byte, 1), 0),
                       "read from '" + path + "' (the File is closed): Bad file descriptor");
   });
+  // Outside a fiber nothing is queued on the pool: the call refuses at once.
+  CHECK_THROWS_AS(read_file(dir.file("read-only")), FiberError);
 }
 
 TEST_CASE("other fibers keep running while a read is on the pool", "[io][file]") {

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -53,10 +54,13 @@ const std::string& bench_file() {
     char name[] = "/tmp/spindle-file-bench-XXXXXX";
     int fd = ::mkstemp(name);
     if (fd < 0) std::abort();
-    std::vector<char> data(block);
-    for (std::size_t i = 0; i < blocks; ++i) {
-      std::fill(data.begin(), data.end(), expected_byte(i * block));
-      if (::write(fd, data.data(), block) != static_cast<ssize_t>(block)) std::abort();
+    constexpr std::size_t per_write = 256;  // blocks per write: 1 MiB
+    std::vector<char> data(per_write * block);
+    for (std::size_t first = 0; first < blocks; first += per_write) {
+      for (std::size_t i = 0; i < per_write; ++i) {
+        std::fill_n(data.begin() + static_cast<long>(i * block), block, expected_byte((first + i) * block));
+      }
+      if (::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) std::abort();
     }
     ::close(fd);
     std::atexit([] { ::unlink(bench_file().c_str()); });

@@ -1,11 +1,16 @@
 #include <spindle/io/file.hpp>
 
+#include <spindle/fibers/park.hpp>
+#include <spindle/fibers/this_fiber.hpp>
 #include <spindle/io/detail/blocking_pool.hpp>
+#include <spindle/io/detail/inline_reads.hpp>
 #include <spindle/io/errors.hpp>
 
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -23,6 +28,8 @@ struct SharedFd {
 }  // namespace detail
 
 namespace {
+
+std::atomic<bool> inline_reads{true};
 
 // A syscall's outcome as the pool thread saw it.
 struct SyscallResult {
@@ -75,6 +82,8 @@ SyscallResult pwrite_on_pool(std::shared_ptr<detail::SharedFd> fd, std::string_v
 
 }  // namespace
 
+void detail::set_inline_file_reads(bool enabled) noexcept { inline_reads.store(enabled, std::memory_order_relaxed); }
+
 File File::open(std::string path, int flags, mode_t mode) {
   // The descriptor is owned from the moment it exists: if this fiber is cancelled meanwhile, the
   // dropped result closes it.
@@ -114,7 +123,20 @@ int File::checked_fd(const char* operation) const {
 }
 
 std::size_t File::pread(std::span<char> buffer, std::uint64_t offset) {
-  checked_fd("read from");
+  int fd = checked_fd("read from");
+  if (buffer.size() <= inline_read_limit && inline_reads.load(std::memory_order_relaxed)) {
+    Waker::current();  // the same FiberError outside a fiber as the pool path
+    this_fiber::checkpoint();
+    iovec into{buffer.data(), buffer.size()};
+    for (;;) {
+      ssize_t got = ::preadv2(fd, &into, 1, static_cast<off_t>(offset), RWF_NOWAIT);
+      if (got >= 0) return static_cast<std::size_t>(got);
+      if (errno == EINTR) continue;
+      // EAGAIN: not all in the page cache; EOPNOTSUPP: a file system without RWF_NOWAIT.
+      if (errno != EAGAIN && errno != EOPNOTSUPP) throw_io_error(errno, "read from", quoted(path_));
+      break;
+    }
+  }
   ReadResult read = pread_on_pool(fd_, buffer.size(), offset);
   if (read.syscall.error != 0) throw_io_error(read.syscall.error, "read from", quoted(path_));
   std::size_t got = static_cast<std::size_t>(read.syscall.value);

@@ -1,5 +1,6 @@
 // compat subprocess: create_subprocess_exec/shell and Process, asyncio's spellings over Subprocess.
 #include "leak_check.hpp"
+#include "zombies.hpp"
 
 #include <spindle/compat/subprocess.hpp>
 
@@ -10,10 +11,6 @@
 
 using namespace spindle;
 using namespace std::chrono_literals;
-
-namespace {
-bool no_children_left() { return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD; }
-}  // namespace
 
 TEST_CASE("create_subprocess_exec and communicate return stdout and stderr and set returncode", "[compat][subprocess]") {
   Loop loop({.virtual_clock = true});
@@ -28,7 +25,7 @@ TEST_CASE("create_subprocess_exec and communicate return stdout and stderr and s
     CHECK(proc.returncode() == 4);
   });
   loop.close();
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("create_subprocess_shell streams: readline, read(n), read() and stdin.write", "[compat][subprocess]") {
@@ -51,7 +48,7 @@ TEST_CASE("create_subprocess_shell streams: readline, read(n), read() and stdin.
     CHECK_THROWS_WITH(proc.stderr_stream(), "stderr of '/bin/sh' is not a pipe (pass subprocess::PIPE)");
   });
   loop.close();
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("wait_for on a Process times out on the virtual clock; kill then wait reports the signal", "[compat][subprocess]") {
@@ -64,7 +61,7 @@ TEST_CASE("wait_for on a Process times out on the virtual clock; kill then wait 
     CHECK(proc.wait() == -SIGKILL);
   });
   loop.close();
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("a missing program raises an IoError naming it", "[compat][subprocess]") {

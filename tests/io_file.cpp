@@ -4,6 +4,7 @@
 #include "temp_dir.hpp"
 
 #include <spindle/io/detail/blocking_pool.hpp>
+#include <spindle/io/detail/inline_reads.hpp>
 #include <spindle/io/file.hpp>
 
 #include <unistd.h>
@@ -16,8 +17,18 @@
 
 using namespace spindle;
 
+// Turns inline reads off for one test and back on afterwards.
+struct PoolReadsOnly {
+  explicit PoolReadsOnly(bool active) : active(active) {
+    if (active) detail::set_inline_file_reads(false);
+  }
+  ~PoolReadsOnly() { detail::set_inline_file_reads(true); }
+  bool active;
+};
+
 TEST_CASE("write_file then read_file round-trips; File reads and writes at offsets and positions", "[io][file]") {
   test::TempDir dir;
+  PoolReadsOnly pool_only(GENERATE(false, true));
   test::run_virtual([&] {
     const std::string path = dir.file("round-trip");
     write_file(path, "hello, file");
@@ -55,6 +66,23 @@ TEST_CASE("a 16 MiB file round-trips through write_file and read_file", "[io][fi
   });
 }
 
+TEST_CASE("a small read of a cached file completes at once on the loop thread; a large one goes to the pool",
+          "[io][file]") {
+  test::TempDir dir;
+  test::run_virtual([&] {
+    const std::string path = dir.file("cached");
+    write_file(path, test::patterned(256 << 10));
+    File file = File::open(path);
+    std::vector<char> buffer(File::inline_read_limit + 1);
+    std::uint64_t switches = Scheduler::current()->switches();
+    CHECK(file.pread(std::span<char>(buffer.data(), 4096), 0) == 4096);
+    CHECK(Scheduler::current()->switches() == switches);  // no park: served from the page cache
+    CHECK(file.pread(buffer, 0) == buffer.size());
+    CHECK(Scheduler::current()->switches() > switches);  // parked while a pool thread read it
+    CHECK(std::string(buffer.data(), 16) == test::patterned(16));
+  });
+}
+
 TEST_CASE("file errors name the operation and the path", "[io][file]") {
   test::TempDir dir;
   test::run_virtual([&] {
@@ -75,6 +103,8 @@ TEST_CASE("file errors name the operation and the path", "[io][file]") {
     CHECK_THROWS_WITH(read_only.pread(std::span<char>(&byte, 1), 0),
                       "read from '" + path + "' (the File is closed): Bad file descriptor");
   });
+  // Outside a fiber nothing is queued on the pool: the call refuses at once.
+  CHECK_THROWS_AS(read_file(dir.file("read-only")), FiberError);
 }
 
 TEST_CASE("other fibers keep running while a read is on the pool", "[io][file]") {

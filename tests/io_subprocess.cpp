@@ -1,5 +1,6 @@
 // Subprocess: spawn with pipes, communicate, wait through a pidfd, kill; no zombies, no leaked fds.
 #include "leak_check.hpp"
+#include "zombies.hpp"
 #include "patterned.hpp"
 
 #include <spindle/io/signals.hpp>
@@ -18,9 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// True when this process has no child at all, reaped or not: nothing was left behind.
-bool no_children_left() { return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD; }
-
 bool is_running(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == 0; }
 
 SubprocessOptions piped_out() { return {.stdout_mode = Stdio::pipe}; }
@@ -37,7 +35,7 @@ TEST_CASE("echo's output comes back through a stdout pipe and its exit status is
     CHECK(child.returncode() == 0);
     CHECK(child.wait() == 0);  // a second wait returns the same status at once
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("cat echoes what is written to its stdin pipe, and ends when stdin is closed", "[io][subprocess]") {
@@ -52,7 +50,7 @@ TEST_CASE("cat echoes what is written to its stdin pipe, and ends when stdin is 
     CHECK(child.stdout_pipe()->read_to_end() == "second");
     CHECK(child.wait() == 0);
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("communicate moves 10 MiB in and 10 MiB out of both stdout and stderr without deadlock",
@@ -68,7 +66,7 @@ TEST_CASE("communicate moves 10 MiB in and 10 MiB out of both stdout and stderr 
     CHECK(child.returncode() == 0);
     CHECK_FALSE(child.stdin_pipe()->is_open());
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("wait times out on the virtual clock and the child keeps running until killed", "[io][subprocess]") {
@@ -83,7 +81,7 @@ TEST_CASE("wait times out on the virtual clock and the child keeps running until
     CHECK(describe_returncode(*child.returncode()) == "killed by SIGKILL");
     child.kill();  // after the reap: nothing to signal, not an error
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("exit statuses and death by signal are reported", "[io][subprocess]") {
@@ -97,7 +95,7 @@ TEST_CASE("exit statuses and death by signal are reported", "[io][subprocess]") 
     terminated.terminate();
     CHECK(terminated.wait() == -SIGTERM);
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("a missing program or directory is an IoError that names it", "[io][subprocess]") {
@@ -115,7 +113,7 @@ TEST_CASE("a missing program or directory is an IoError that names it", "[io][su
                       Catch::StartsWith("spawn 'true' in directory '/spindle/no/such/dir'"));
     CHECK_THROWS_AS(Subprocess::spawn({}), std::invalid_argument);
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("cancelling wait leaves the child running, and nothing leaks", "[io][subprocess]") {
@@ -132,7 +130,7 @@ TEST_CASE("cancelling wait leaves the child running, and nothing leaks", "[io][s
     CHECK(child.wait() == -SIGKILL);
     CHECK(test::open_fd_count() == fds_before);  // the pidfd closes once the child is reaped
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("cancelling communicate ends its helper fibers, leaves the child running, leaks nothing",
@@ -154,7 +152,7 @@ TEST_CASE("cancelling communicate ends its helper fibers, leaves the child runni
     }
     CHECK(test::open_fd_count() == fds_before);
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("destroying a Subprocess whose child still runs kills and reaps it: no zombie", "[io][subprocess]") {
@@ -168,7 +166,7 @@ TEST_CASE("destroying a Subprocess whose child still runs kills and reaps it: no
   REQUIRE(pid > 0);
   CHECK(::kill(pid, 0) == -1);
   CHECK(errno == ESRCH);
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("env, cwd, /dev/null and 2>&1 reach the child", "[io][subprocess]") {
@@ -182,7 +180,7 @@ TEST_CASE("env, cwd, /dev/null and 2>&1 reach the child", "[io][subprocess]") {
     CHECK(child.communicate().out == "hi there\n/tmp\nto-stderr\n");
     CHECK(child.returncode() == 0);
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("the child starts with an empty signal mask and only descriptors 0-2", "[io][subprocess]") {
@@ -195,7 +193,7 @@ TEST_CASE("the child starts with an empty signal mask and only descriptors 0-2",
     auto child = Subprocess::spawn({"sh", "-c", script}, piped_out());
     CHECK(child.communicate().out == "SigBlk:\t0000000000000000\nclosed\n");
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }
 
 TEST_CASE("writing to a child that closed its stdin is EPIPE naming the pipe, not a SIGPIPE death",
@@ -211,5 +209,5 @@ TEST_CASE("writing to a child that closed its stdin is EPIPE naming the pipe, no
     CHECK(early_exit.returncode() == 0);
     CHECK_THROWS_AS(Subprocess::spawn({"true"}).communicate("input without a pipe"), std::logic_error);
   });
-  CHECK(no_children_left());
+  CHECK(test::no_zombie_children());
 }

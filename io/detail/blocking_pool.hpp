@@ -44,7 +44,9 @@ struct BlockingCallState {
 // the end, and its result is dropped. Throws FiberError outside a fiber (or without a scheduler).
 template <class Result, class Work>
 Result run_blocking(const char* reason, Work work) {
+  Waker waiter = Waker::current();  // FiberError outside a fiber, before anything is queued
   auto state = std::make_shared<BlockingCallState<Result>>(RemoteScheduler::current());
+  state->waiter = waiter;
   submit_blocking([state, work = std::move(work)]() mutable {
     {
       // What the work holds (a descriptor reference) is released before the fiber can resume.
@@ -57,7 +59,6 @@ Result run_blocking(const char* reason, Work work) {
       if (state->waiter) state->waiter.unpark();
     });
   });
-  state->waiter = Waker::current();
   struct StopWaiting {
     BlockingCallState<Result>& state;
     ~StopWaiting() { state.waiter = {}; }

@@ -1,8 +1,11 @@
 // File I/O benchmarks: 4 KiB random preads on a page-cached 64 MiB file.
 //
 //   pread_sync       pread(2) on the loop's own thread: the floor (and what stalls the loop)
-//   pread_pool       File::pread from one fiber, one read at a time: per-op latency through the
-//                    blocking pool (submit, a pool thread runs pread, completion posted back)
+//   pread_inline     File::pread from one fiber as it is by default: a cached 4 KiB read is served
+//                    by preadv2(RWF_NOWAIT) on the loop thread
+//   pread_pool       File::pread from one fiber with inline reads off, one read at a time: per-op
+//                    latency through the blocking pool (submit, a pool thread runs pread,
+//                    completion posted back): what an uncached read costs on top of the disk
 //   pread_pool_par   the same from 16 fibers at once: throughput
 //   pread_uring      io_uring (liburing), one read at a time: submit and wait for its completion;
 //                    the latency an io_uring backend could reach before any loop integration
@@ -13,6 +16,7 @@
 // Every read's first byte is checked against the pattern the file was written with.
 #include "bench_harness.hpp"
 
+#include <spindle/io/detail/inline_reads.hpp>
 #include <spindle/spindle.hpp>
 
 #if SPINDLE_BENCH_HAVE_LIBURING
@@ -22,6 +26,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -49,10 +54,13 @@ const std::string& bench_file() {
     char name[] = "/tmp/spindle-file-bench-XXXXXX";
     int fd = ::mkstemp(name);
     if (fd < 0) std::abort();
-    std::vector<char> data(block);
-    for (std::size_t i = 0; i < blocks; ++i) {
-      std::fill(data.begin(), data.end(), expected_byte(i * block));
-      if (::write(fd, data.data(), block) != static_cast<ssize_t>(block)) std::abort();
+    constexpr std::size_t per_write = 256;  // blocks per write: 1 MiB
+    std::vector<char> data(per_write * block);
+    for (std::size_t first = 0; first < blocks; first += per_write) {
+      for (std::size_t i = 0; i < per_write; ++i) {
+        std::fill_n(data.begin() + static_cast<long>(i * block), block, expected_byte((first + i) * block));
+      }
+      if (::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) std::abort();
     }
     ::close(fd);
     std::atexit([] { ::unlink(bench_file().c_str()); });
@@ -100,8 +108,8 @@ void pread_sync() {
   });
 }
 
-void pread_pool() {
-  const long ops = scaled(100'000);
+// `ops` File::preads from one fiber, one at a time; reports ns per read as `metric_name`.
+void fiber_reads(const char* metric_name, long ops) {
   Scheduler scheduler;
   scheduler.run([&] {
     File file = File::open(bench_file());
@@ -113,12 +121,24 @@ void pread_pool() {
       if (file.pread(buffer, offset) != block) std::abort();
       check(buffer, offset);
     }
-    metric("file_pread_pool_latency", nanoseconds_since(start) / static_cast<double>(ops), "ns");
+    metric(metric_name, nanoseconds_since(start) / static_cast<double>(ops), "ns");
   });
+}
+
+void pread_inline() { fiber_reads("file_pread_inline_latency", scaled(200'000)); }
+
+void pread_pool() {
+  detail::set_inline_file_reads(false);
+  fiber_reads("file_pread_pool_latency", scaled(100'000));
+  detail::set_inline_file_reads(true);
 }
 
 void pread_pool_par() {
   const long ops = scaled(200'000);
+  detail::set_inline_file_reads(false);
+  struct Restore {
+    ~Restore() { detail::set_inline_file_reads(true); }
+  } restore;
   Scheduler scheduler;
   scheduler.run([&] {
     File file = File::open(bench_file());
@@ -201,6 +221,7 @@ void pread_uring_par() {
 
 constexpr bench::Workload workloads[] = {
     {"pread_sync", pread_sync},
+    {"pread_inline", pread_inline},
     {"pread_pool", pread_pool},
     {"pread_pool_par", pread_pool_par},
 #if SPINDLE_BENCH_HAVE_LIBURING

@@ -41,8 +41,9 @@ def expected_byte(offset):
 
 def make_file():
     fd, path = tempfile.mkstemp(prefix="spindle-file-peer-")
-    for i in range(BLOCKS):
-        os.write(fd, bytes([expected_byte(i * BLOCK)]) * BLOCK)
+    per_write = 256  # blocks per write: 1 MiB
+    for first in range(0, BLOCKS, per_write):
+        os.write(fd, b"".join(bytes([expected_byte((first + i) * BLOCK)]) * BLOCK for i in range(per_write)))
     os.close(fd)
     return path
 

@@ -17,6 +17,7 @@
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
 
+#include <spindle/io/datagram_socket.hpp>
 #include <spindle/io/deadline.hpp>
 #include <spindle/io/dns.hpp>
 #include <spindle/io/dns_error.hpp>
@@ -28,14 +29,20 @@
 #include <spindle/io/resolver.hpp>
 #include <spindle/io/signals.hpp>
 #include <spindle/io/socket.hpp>
+#include <spindle/io/server.hpp>
 #include <spindle/io/subprocess.hpp>
 #include <spindle/io/subprocess_pipe.hpp>
 #include <spindle/io/socket_address.hpp>
+#include <spindle/io/socket_pair.hpp>
 #include <spindle/io/socket_stream.hpp>
 #include <spindle/io/stream.hpp>
 #include <spindle/io/stream_errors.hpp>
 #include <spindle/io/tcp.hpp>
+#include <spindle/io/tls.hpp>
+#include <spindle/io/tls_context.hpp>
+#include <spindle/io/tls_error.hpp>
 #include <spindle/io/transport.hpp>
+#include <spindle/io/unix_socket.hpp>
 
 #include <spindle/compat/barrier.hpp>
 #include <spindle/compat/codec.hpp>

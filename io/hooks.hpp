@@ -16,6 +16,7 @@
 #pragma once
 
 #include <spindle/fibers/join_handle.hpp>
+#include <spindle/io/resolver.hpp>
 
 namespace spindle {
 
@@ -25,6 +26,13 @@ namespace spindle {
 void patch_all() noexcept;
 void unpatch() noexcept;
 bool is_patched() noexcept;
+
+// Where hooked getaddrinfo, gethostbyname and gethostbyname_r (called from a fiber with a host
+// name) get their answers: c-ares through a Resolver made from `options`, one per thread, created
+// on each thread's first lookup. Until this is called, each thread's Resolver::for_this_thread()
+// (/etc/resolv.conf and /etc/hosts). Applies to lookups that start afterwards, on every thread.
+// Thread-safe; never blocks. Defined in spindle_hooks.
+void set_hooks_resolver(ResolverOptions options);
 
 // While alive, blocking libc calls made by the fiber that created it go straight to libc and block
 // the thread, as if patching were off for this fiber only (gevent has no such switch; a fiber that

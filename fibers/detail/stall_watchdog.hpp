@@ -4,7 +4,9 @@
 // in a loop or an unhooked blocking call never does. So, like gevent's monitor thread, a small
 // thread wakes every half threshold and looks at what the scheduler last published: which fiber was
 // resumed, and when. A stall is reported once, here or (if it ended before the watchdog looked) by
-// the scheduler when the fiber switches out.
+// the scheduler when the fiber switches out. When the stalled thread sits in a system call, the
+// report names it (from /proc/self/task/<tid>/syscall): a blocking call that escaped the libc hooks
+// (io/hooks.hpp) is then visible as, say, "read(fd 7)" instead of a silent freeze.
 #pragma once
 
 #include <spindle/fibers/clock.hpp>
@@ -40,6 +42,7 @@ class StallWatchdog {
   bool stopping_ = false;
   bool running_ = false;
   bool reported_ = false;
+  const int thread_id_;  // the scheduler's thread (the constructor runs on it)
   std::uint64_t fiber_id_ = 0;
   char name_[64] = {};
   Clock::time_point since_{};

@@ -90,6 +90,7 @@ class CodecReader {
 
   void read_bytes(void* out, std::size_t size) {
     if (static_cast<std::size_t>(end_ - data_) < size) throw std::runtime_error("spindle codec: the message is truncated");
+    if (size == 0) return;  // `out` may be an empty vector's null data()
     std::memcpy(out, data_, size);
     data_ += size;
   }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <type_traits>
 #include <vector>
@@ -47,6 +48,14 @@ auto results_in_order(std::vector<ConcurrentFuture<R>>& futures, std::optional<D
     for (auto& future : futures) future.cancel("map: an earlier job failed");
     throw;
   }
+}
+
+// Executor.map for either pool: submits fn(item) for every item, then results_in_order.
+template <class Executor, class Fn, class Range>
+auto map_items(Executor& executor, Fn fn, const Range& items, std::optional<Duration> timeout) {
+  std::vector<decltype(executor.submit(fn, *std::begin(items)))> futures;
+  for (const auto& item : items) futures.push_back(executor.submit(fn, item));
+  return results_in_order(futures, timeout);
 }
 
 }  // namespace detail

@@ -95,9 +95,7 @@ class ThreadPoolExecutor {
   // the jobs not yet started; TimeoutError once `timeout` passes for the whole batch.
   template <class Fn, class Range>
   auto map(Fn fn, const Range& items, std::optional<Duration> timeout = std::nullopt) {
-    std::vector<decltype(submit(fn, *std::begin(items)))> futures;
-    for (const auto& item : items) futures.push_back(submit(fn, item));
-    return detail::results_in_order(futures, timeout);
+    return detail::map_items(*this, fn, items, timeout);
   }
 
   // Stops accepting jobs. With `cancel_futures`, jobs still queued are cancelled (their waiters

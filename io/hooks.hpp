@@ -12,7 +12,7 @@
 // A hooked call cooperates only when it is made from a fiber, on a descriptor the caller left
 // blocking, while patching is on and the fiber has not opted out. Everything else (plain threads,
 // the loop context, non-blocking descriptors, patching off) goes straight to libc, with libc's
-// results and errno. See docs/hooks.md for the list of calls and their exact behaviour.
+// results and errno. docs/hooks.md lists the calls and their exact behaviour.
 #pragma once
 
 #include <spindle/fibers/join_handle.hpp>

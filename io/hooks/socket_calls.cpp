@@ -34,9 +34,8 @@ bool cooperates(int flags) noexcept { return (flags & MSG_DONTWAIT) == 0 && coop
 // A blocking connect: started non-blocking (the one moment the hooks touch a descriptor's flags),
 // then completed by parking until the socket is writable, within SO_SNDTIMEO.
 [[gnu::noinline]] int connect_cooperatively(int fd, const sockaddr* address, socklen_t length) noexcept {
-  BlockingCall call(fd, Direction::write);
-  if (call.caller_nonblocking()) return real().connect(fd, address, length);
   int flags = real().fcntl(fd, F_GETFL);
+  if (flags < 0 || (flags & O_NONBLOCK) != 0) return real().connect(fd, address, length);
   for (;;) {
     real().fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     int result = real().connect(fd, address, length);
@@ -56,6 +55,7 @@ bool cooperates(int flags) noexcept { return (flags & MSG_DONTWAIT) == 0 && coop
     }
     break;
   }
+  BlockingCall call(fd, Direction::write);
   if (!call.wait_until_ready(POLLOUT)) {
     if (errno == EAGAIN) errno = EINPROGRESS;  // what a blocking connect reports when SO_SNDTIMEO expires
     return -1;

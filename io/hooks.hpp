@@ -5,7 +5,7 @@
 // accept, poll, select, the sleep family, close, dup2... and forwards to the real libc functions
 // (found once with dlsym(RTLD_NEXT)). They take effect when that library comes before libc in the
 // symbol search order: link it into the program (meson: `dependency('spindle_hooks')` or
-// `spindle_hooks_dep`; pkg-config: `spindle_hooks`, which links it with --no-as-needed), or start an
+// `spindle_hooks_dep`; pkg-config: `spindle_hooks`; both keep it under --as-needed), or start an
 // unmodified binary with LD_PRELOAD=libspindle_hooks.so. Shared libraries loaded at start-up or
 // with dlopen (without RTLD_DEEPBIND) then see the hooked calls too.
 //

@@ -17,6 +17,7 @@
 #include <spindle/fibers/timer.hpp>
 #include <spindle/fibers/wait_list.hpp>
 
+#include <spindle/io/datagram_socket.hpp>
 #include <spindle/io/deadline.hpp>
 #include <spindle/io/dns.hpp>
 #include <spindle/io/dns_error.hpp>
@@ -29,24 +30,34 @@
 #include <spindle/io/resolver.hpp>
 #include <spindle/io/signals.hpp>
 #include <spindle/io/socket.hpp>
+#include <spindle/io/server.hpp>
 #include <spindle/io/subprocess.hpp>
 #include <spindle/io/subprocess_pipe.hpp>
 #include <spindle/io/socket_address.hpp>
+#include <spindle/io/socket_pair.hpp>
 #include <spindle/io/socket_stream.hpp>
 #include <spindle/io/stream.hpp>
 #include <spindle/io/stream_errors.hpp>
 #include <spindle/io/tcp.hpp>
+#include <spindle/io/tls.hpp>
+#include <spindle/io/tls_context.hpp>
+#include <spindle/io/tls_error.hpp>
 #include <spindle/io/transport.hpp>
+#include <spindle/io/unix_socket.hpp>
 
 #include <spindle/compat/barrier.hpp>
+#include <spindle/compat/codec.hpp>
 #include <spindle/compat/concurrent_future.hpp>
 #include <spindle/compat/condition.hpp>
 #include <spindle/compat/errors.hpp>
 #include <spindle/compat/event.hpp>
+#include <spindle/compat/executor.hpp>
+#include <spindle/compat/executor_errors.hpp>
 #include <spindle/compat/future.hpp>
 #include <spindle/compat/gather.hpp>
 #include <spindle/compat/lock.hpp>
 #include <spindle/compat/loop.hpp>
+#include <spindle/compat/process_pool.hpp>
 #include <spindle/compat/queue.hpp>
 #include <spindle/compat/runner.hpp>
 #include <spindle/compat/semaphore.hpp>
@@ -55,5 +66,7 @@
 #include <spindle/compat/subprocess.hpp>
 #include <spindle/compat/task.hpp>
 #include <spindle/compat/task_group.hpp>
+#include <spindle/compat/thread_pool.hpp>
 #include <spindle/compat/timeout.hpp>
+#include <spindle/compat/to_thread.hpp>
 #include <spindle/compat/wait.hpp>

@@ -38,7 +38,10 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
     std::unique_lock lock(mutex_);
     if (shutting_down_) throw InvalidStateError("ThreadPoolExecutor.submit: cannot schedule new jobs after shutdown");
     queue_.push_back(std::move(job));
-    if (idle_ > 0) {
+    if (idle_ > signalled_) {
+      // Only a thread not already woken for an earlier job: a burst of submits would otherwise
+      // signal the same sleeping thread once per job (a futex wake each, most of the cost).
+      ++signalled_;
       lock.unlock();
       work_ready_.notify_one();
     } else if (threads_.size() < max_workers) {
@@ -92,6 +95,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
         ++idle_;
         work_ready_.wait(lock, [this] { return !queue_.empty() || shutting_down_; });
         --idle_;
+        if (signalled_ > 0) --signalled_;
         if (queue_.empty()) break;  // shutting down and nothing left to run
         job = std::move(queue_.front());
         queue_.pop_front();
@@ -112,6 +116,7 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
   std::vector<std::thread> threads_;
   std::size_t alive_ = 0;  // threads started and not yet exited
   std::size_t idle_ = 0;   // threads waiting for a job
+  std::size_t signalled_ = 0;  // of those, how many were notified and have not woken yet
   std::size_t started_ = 0;
   bool shutting_down_ = false;
   ConcurrentFuture<void> all_exited_;

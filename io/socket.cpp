@@ -80,12 +80,16 @@ void Socket::shutdown(int how) {
 void Socket::connect(const SocketAddress& address, Deadline deadline) {
   this_fiber::checkpoint();
   peer_ = address;
-  int result;
-  do {
-    result = ::connect(fd(), address.native(), address.native_size());
-  } while (result != 0 && errno == EINTR);
-  if (result == 0) return;
-  if (errno != EINPROGRESS && errno != EAGAIN) throw_io_error(errno, "connect to", address.to_string());
+  for (;;) {
+    if (::connect(fd(), address.native(), address.native_size()) == 0) return;
+    if (errno == EINPROGRESS || errno == EALREADY || errno == EINTR) break;
+    if (errno != EAGAIN) throw_io_error(errno, "connect to", address.to_string());
+    // A Unix listener's backlog is full. Nothing signals when it drains (the socket is not
+    // connecting, so it looks writable), so retry after a short pause.
+    TimePoint retry_at = now() + std::chrono::milliseconds(10);
+    if (deadline && *deadline.when() <= now()) detail::throw_socket_timeout("connect to", this);
+    this_fiber::sleep_until(deadline ? std::min(retry_at, *deadline.when()) : retry_at);
+  }
   // The handshake goes on in the kernel; writability means it ended, SO_ERROR says how.
   for (;;) {
     if (!wait_writable(fd(), deadline.when())) detail::throw_socket_timeout("connect to", this);
@@ -94,7 +98,7 @@ void Socket::connect(const SocketAddress& address, Deadline deadline) {
     sockaddr_storage storage;
     socklen_t size = sizeof storage;
     if (::getpeername(fd(), reinterpret_cast<sockaddr*>(&storage), &size) == 0) return;
-    // Spurious wake-up (an old hint): still in progress.
+    // Woken by an old readiness hint: still in progress.
   }
 }
 

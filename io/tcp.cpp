@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,11 +12,12 @@ namespace spindle {
 namespace {
 
 // Numeric literals and "localhost" need no resolver (RFC 6761: localhost is always loopback).
-std::vector<SocketAddress> addresses_of(std::string_view host, std::uint16_t port) {
+std::vector<SocketAddress> addresses_of(std::string_view host, std::uint16_t port, Deadline deadline,
+                                        ResolveOptions options) {
   if (auto literal = SocketAddress::parse_ip(host, port)) return {*literal};
   if (host == "localhost") return {SocketAddress::loopback_v6(port), SocketAddress::loopback_v4(port)};
-  throw std::invalid_argument("tcp_connect: '" + std::string(host) +
-                              "' is not a numeric address, and names other than localhost need io/dns");
+  if (!options.timeout && deadline) options.timeout = std::max(Duration::zero(), *deadline.when() - now());
+  return resolve(host, port, std::move(options));
 }
 
 TcpStream finish(Socket socket, const ConnectOptions& options) {
@@ -34,7 +36,7 @@ TcpStream tcp_connect(const SocketAddress& address, ConnectOptions options) {
 
 TcpStream tcp_connect(std::string_view host, std::uint16_t port, ConnectOptions options) {
   Deadline deadline(options.timeout);
-  std::vector<SocketAddress> addresses = addresses_of(host, port);
+  std::vector<SocketAddress> addresses = addresses_of(host, port, deadline, std::move(options.resolve));
   return finish(connect_happy_eyeballs(addresses, deadline, options.attempt_delay), options);
 }
 

@@ -5,6 +5,7 @@
 //   std::string head = s.read_until("\r\n\r\n");
 #pragma once
 
+#include <spindle/io/dns.hpp>
 #include <spindle/io/happy_eyeballs.hpp>
 #include <spindle/io/socket_stream.hpp>
 
@@ -23,15 +24,17 @@ struct ConnectOptions {
   // TCP_NODELAY on the new stream.
   bool nodelay = false;
   StreamOptions stream{};
+  // How a host name is looked up (family, servers); its timeout defaults to what is left of ours.
+  ResolveOptions resolve{};
 };
 
 // Connects to `address`. Parks the calling fiber until connected; a cancellation point. Throws
 // IoError ("connect to 127.0.0.1:9: Connection refused"), TimeoutError at options.timeout.
 TcpStream tcp_connect(const SocketAddress& address, ConnectOptions options = {});
 
-// Connects to `host` (a numeric IPv4/IPv6 literal, "localhost", or a name resolved by
-// resolve()) at `port`, racing the addresses with Happy Eyeballs. Errors as above; resolution
-// failures come from the resolver.
+// Connects to `host` at `port`: a numeric IPv4/IPv6 literal directly, "localhost" as ::1 and
+// 127.0.0.1 (RFC 6761), any other name through resolve() (io/dns.hpp), then races the addresses
+// with Happy Eyeballs. Errors as above, plus DnsError when the name does not resolve.
 TcpStream tcp_connect(std::string_view host, std::uint16_t port, ConnectOptions options = {});
 
 }  // namespace spindle

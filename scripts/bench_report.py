@@ -28,8 +28,8 @@ from typing import NamedTuple
 
 METRIC = re.compile(r"^metric=(\S+) value=([-0-9.eE+]+) unit=(\S+)$", re.MULTILINE)
 BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
-RUNTIME_ORDER = ["spindle", "spindle_raw", "go", "boostfiber", "uvloop", "asyncio", "gevent", "epoll"]
-SUITE_ORDER = ["fibers", "compat", "echo"]
+RUNTIME_ORDER = ["spindle", "spindle_raw", "go", "boostfiber", "cares", "glibc", "uvloop", "asyncio", "gevent", "epoll"]
+SUITE_ORDER = ["fibers", "compat", "echo", "dns"]
 # Our own runtimes: the first of these a table holds is the one its ratio columns are about.
 OWN_RUNTIMES = ["spindle", "spindle_raw"]
 
@@ -50,6 +50,13 @@ TARGETS = [
     Target("compat", "gather", "gather_per_task", "uvloop", 20, "gather of 100k tasks (warm), per task"),
     Target("compat", "queue", "queue_item", "uvloop", 20, "Queue(maxsize=1024), 1M items, per item"),
     Target("compat", "lock", "lock_handoff", "uvloop", 20, "Lock ping-pong between 2 tasks, per hand-off"),
+    # "at most 1.2 times the plain c-ares program's time": c-ares's time / spindle's >= 1/1.2.
+    Target("dns", "resolve", "resolve_total", "cares", 1 / 1.2, "10k lookups against dnsmasq, 100 in flight"),
+    Target("dns", "resolve", "resolve_total", "glibc", 2, "10k lookups against dnsmasq, 100 in flight"),
+    Target("executor", "thread_job", "thread_job_roundtrip", "asyncio", 20,
+           "thread pool job, submit to result, one at a time (asyncio run_in_executor)"),
+    Target("executor", "thread_job", "thread_job_batch", "asyncio", 20,
+           "thread pool job, 50k in flight (asyncio run_in_executor)"),
 ]
 # TCP echo (issue 5): server CPU per message at most 1/1.3 of Go's, 1/3 of gevent's, and within 10%
 # of the raw epoll loop (epoll / spindle at least 1/1.1), for the io-based server and the fibers-only one.

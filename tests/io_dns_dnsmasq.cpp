@@ -1,7 +1,7 @@
 // resolve() against a real dnsmasq on loopback: families, order, ports, search domains and ndots
 // from a resolv.conf, and the answers that say no (NXDOMAIN, NODATA, REFUSED).
 #include "dnsmasq.hpp"
-#include "leak_check.hpp"
+#include "real_clock.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -25,13 +25,6 @@ std::vector<std::string> hosts_of(const std::vector<SocketAddress>& addresses) {
   return hosts;
 }
 
-// Real I/O against a real server: the real clock (the virtual one would jump to the lookup's
-// deadline while the answer is still on the wire).
-template <class Fn>
-void run_real(Fn&& body) {
-  test::run_virtual(std::forward<Fn>(body), SchedulerOptions{});
-}
-
 DnsError::Code failure_code(Resolver& resolver, std::string_view host, int family = AF_UNSPEC) {
   try {
     resolver.resolve(host, 80, family);
@@ -48,7 +41,7 @@ DnsError::Code failure_code(Resolver& resolver, std::string_view host, int famil
 
 TEST_CASE("a name from dnsmasq resolves to its addresses with the port filled in", "[io][dns]") {
   test::Dnsmasq server(zone());
-  run_real([&] {
+  test::run_real_clock([&] {
     auto server_address = SocketAddress::loopback_v4(server.port());
     auto v4 = resolve("web.test", 8080, {.family = AF_INET, .servers = {server_address}});
     REQUIRE(v4.size() == 1);
@@ -72,7 +65,7 @@ TEST_CASE("a name from dnsmasq resolves to its addresses with the port filled in
 
 TEST_CASE("one Resolver serves many lookups and its servers appear in its description", "[io][dns]") {
   test::Dnsmasq server(zone());
-  run_real([&] {
+  test::run_real_clock([&] {
     Resolver resolver({.servers = {SocketAddress::loopback_v4(server.port())}});
     CHECK(resolver.servers() == "127.0.0.1:" + std::to_string(server.port()));
     for (int round = 0; round < 3; ++round) {
@@ -85,7 +78,7 @@ TEST_CASE("one Resolver serves many lookups and its servers appear in its descri
 
 TEST_CASE("an unknown name is not_found, a missing family no_address, a foreign domain refused", "[io][dns]") {
   test::Dnsmasq server(zone());
-  run_real([&] {
+  test::run_real_clock([&] {
     Resolver resolver({.servers = {SocketAddress::loopback_v4(server.port())}, .tries = 1});
     CHECK(failure_code(resolver, "nosuch.test") == DnsError::Code::not_found);
     CHECK(failure_code(resolver, "only4.test", AF_INET6) == DnsError::Code::no_address);
@@ -111,7 +104,7 @@ TEST_CASE("search domains and ndots come from resolv.conf", "[io][dns]") {
     std::ofstream file(path);
     file << "nameserver 127.0.0.1\nsearch corp.internal internal\noptions ndots:2 timeout:1 attempts:1\n";
   }
-  run_real([&] {
+  test::run_real_clock([&] {
     ResolverOptions options{.servers = {SocketAddress::loopback_v4(server.port())}, .resolv_conf = path};
     Resolver resolver(options);
     // "db" has fewer than 2 dots: the search list is tried first, db.corp.internal answers.

@@ -1,6 +1,7 @@
 // File, read_file, write_file: file I/O on the blocking pool, safe under cancellation.
 #include "leak_check.hpp"
 #include "patterned.hpp"
+#include "temp_dir.hpp"
 
 #include <spindle/io/detail/blocking_pool.hpp>
 #include <spindle/io/file.hpp>
@@ -15,24 +16,8 @@
 
 using namespace spindle;
 
-namespace {
-
-// A fresh directory under /tmp, removed with everything in it.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/spindle-io-file-XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const char* name) const { return (path / name).string(); }
-};
-
-}  // namespace
-
 TEST_CASE("write_file then read_file round-trips; File reads and writes at offsets and positions", "[io][file]") {
-  TempDir dir;
+  test::TempDir dir;
   test::run_virtual([&] {
     const std::string path = dir.file("round-trip");
     write_file(path, "hello, file");
@@ -58,7 +43,7 @@ TEST_CASE("write_file then read_file round-trips; File reads and writes at offse
 }
 
 TEST_CASE("a 16 MiB file round-trips through write_file and read_file", "[io][file]") {
-  TempDir dir;
+  test::TempDir dir;
   test::run_virtual([&] {
     const std::string path = dir.file("large");
     const std::string data = test::patterned(16 << 20);
@@ -71,7 +56,7 @@ TEST_CASE("a 16 MiB file round-trips through write_file and read_file", "[io][fi
 }
 
 TEST_CASE("file errors name the operation and the path", "[io][file]") {
-  TempDir dir;
+  test::TempDir dir;
   test::run_virtual([&] {
     const std::string missing = dir.file("no-such-file");
     try {
@@ -93,7 +78,7 @@ TEST_CASE("file errors name the operation and the path", "[io][file]") {
 }
 
 TEST_CASE("other fibers keep running while a read is on the pool", "[io][file]") {
-  TempDir dir;
+  test::TempDir dir;
   test::run_virtual([&] {
     const std::string path = dir.file("slowish");
     write_file(path, test::patterned(2 << 20));
@@ -121,7 +106,7 @@ TEST_CASE("other fibers keep running while a read is on the pool", "[io][file]")
 
 TEST_CASE("a read cancelled in flight returns at once; the pool never writes the caller's buffer, nothing leaks",
           "[io][file]") {
-  TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("cancelled");
   test::run_virtual([&] { write_file(path, test::patterned(4 << 20)); });
   test::run_virtual([&] {
@@ -141,7 +126,7 @@ TEST_CASE("a read cancelled in flight returns at once; the pool never writes the
 }
 
 TEST_CASE("an open cancelled in flight closes the descriptor it opened", "[io][file]") {
-  TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("opened");
   test::run_virtual([&] {
     write_file(path, "x");

@@ -16,7 +16,7 @@ using namespace spindle;
 namespace {
 
 // A connected pair of non-blocking stream sockets.
-std::pair<FileDescriptor, FileDescriptor> socket_pair() {
+std::pair<FileDescriptor, FileDescriptor> raw_socket_pair() {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
   return {FileDescriptor(fds[0]), FileDescriptor(fds[1])};
@@ -27,7 +27,7 @@ bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
 }  // namespace
 
 TEST_CASE("a FileDescriptor closes once, and moves transfer ownership", "[io][fd]") {
-  auto [a, b] = socket_pair();
+  auto [a, b] = raw_socket_pair();
   int raw = a.get();
   FileDescriptor moved = std::move(a);
   CHECK_FALSE(a);
@@ -42,7 +42,7 @@ TEST_CASE("a FileDescriptor closes once, and moves transfer ownership", "[io][fd
 
 TEST_CASE("closing a watched descriptor drops its registration and wakes its waiter with EBADF", "[io][fd]") {
   test::run_virtual([] {
-    auto [reader, writer] = socket_pair();
+    auto [reader, writer] = raw_socket_pair();
     auto waiter = spawn([&reader] {
       try {
         wait_readable(reader.get());

@@ -9,11 +9,13 @@
 // program it holds the same binary image at the same addresses: a plain function pointer (a
 // captureless lambda included) means the same function in a worker, with nothing to register.
 //
-// The zygote keeps only its control socket and stdio (every other inherited descriptor is closed,
-// so workers never hold the program's sockets open), resets signal dispositions (SIGINT ignored:
-// the program decides when its workers stop), dies with the program (PR_SET_PDEATHSIG and end of
-// file on the socket), and runs on a fresh 8 MiB stack, because it may have been forked from a
-// fiber with a small one. It reaps a worker only when asked (reap_worker), so a pid the program
+// The zygote is forked twice, so it is not the program's child (a program that waits for any child,
+// or checks it has none, never meets it). It keeps only its control socket and stdio (every other
+// inherited descriptor is closed, so workers never hold the program's sockets open), resets signal
+// dispositions (SIGINT ignored: the program decides when its workers stop), ends when the program
+// does (end of file on the socket; its workers have PR_SET_PDEATHSIG on it and end of file on
+// theirs), and runs on a fresh 8 MiB stack, because it may have been forked from a fiber with a
+// small one. It reaps a worker only when asked (reap_worker), so a pid the program
 // holds can never be reused by another process while the program may still signal it.
 #include <spindle/compat/detail/zygote.hpp>
 
@@ -81,9 +83,9 @@ std::size_t thread_count() {
   return count;
 }
 
-// In a freshly forked child: keep stdio and `keep` (moved to fd 3), close everything else, take
-// default signal dispositions with SIGINT ignored, and die with the parent.
-void isolate_child(int keep, pid_t parent) {
+// In a freshly forked child: keep stdio and `keep` (moved to fd 3), close everything else, and take
+// default signal dispositions with SIGINT ignored.
+void isolate_child(int keep) {
   if (keep != 3) {
     ::dup2(keep, 3);
   }
@@ -93,8 +95,6 @@ void isolate_child(int keep, pid_t parent) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(0);  // the parent died before prctl took effect
 }
 
 bool send_reply(Reply reply, int descriptor) {
@@ -125,7 +125,9 @@ void spawn_for_program() {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::close(zygote_control_fd);
-    isolate_child(pair[1], zygote_self);
+    isolate_child(pair[1]);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a worker dies with its zygote
+    if (::getppid() != zygote_self) ::_exit(0);
     ::fcntl(worker_socket_fd, F_SETFD, FD_CLOEXEC);  // a job that runs a program does not pass it on
     run_worker(worker_socket_fd);
   }
@@ -160,9 +162,12 @@ void spawn_for_program() {
 
 ucontext_t zygote_context;
 
-// In the zygote child: move onto a fresh stack and never come back.
-[[noreturn]] void enter_zygote(int control, pid_t parent) {
-  isolate_child(control, parent);
+// In the zygote: tell the program its pid, move onto a fresh stack and never come back. It ends
+// when the program's end of the control socket closes (the program exited or died).
+[[noreturn]] void enter_zygote(int control) {
+  isolate_child(control);
+  pid_t self = ::getpid();
+  if (::send(zygote_control_fd, &self, sizeof self, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof self)) ::_exit(1);
   void* stack = ::mmap(nullptr, zygote_stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                        -1, 0);
   if (stack == MAP_FAILED) ::_exit(1);
@@ -223,16 +228,29 @@ void ensure_zygote() {
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) fail_system("socketpair for the process zygote");
   std::fflush(nullptr);  // or the zygote and every worker would inherit, and print again, what is buffered
   pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
+  // Forked twice, so the zygote is not this program's child: a program that reaps any child
+  // (waitpid(-1)) or checks it has none left never sees it. The middle process exits at once.
+  pid_t middle = ::fork();
+  if (middle < 0) {
     int error = errno;
     ::close(pair[0]);
     ::close(pair[1]);
     errno = error;
     fail_system("fork of the process zygote");
   }
-  if (pid == 0) enter_zygote(pair[1], parent);
+  if (middle == 0) {
+    if (::fork() == 0) enter_zygote(pair[1]);
+    ::_exit(0);
+  }
   ::close(pair[1]);
+  int status = 0;
+  while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_t pid = -1;
+  if (::recv(pair[0], &pid, sizeof pid, 0) != static_cast<ssize_t>(sizeof pid)) {
+    ::close(pair[0]);
+    throw BrokenProcessPool("ProcessPoolExecutor: the process zygote did not start");
+  }
   control_socket = pair[0];
   zygote = pid;
   owner = parent;

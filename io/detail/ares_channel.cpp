@@ -124,13 +124,13 @@ AresChannel::AresChannel(const ResolverOptions& options)
   initialise_library_once();
 
   ares_options settings{};
-  int mask = ARES_OPT_SOCK_STATE_CB;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS;
   settings.sock_state_cb = &on_socket_state;
   settings.sock_state_cb_data = this;
-  if (options.use_tcp) {
-    settings.flags = ARES_FLAG_USEVC;
-    mask |= ARES_OPT_FLAGS;
-  }
+  // Without STAYOPEN c-ares closes its sockets whenever no query is in flight, which between two
+  // bursts of answers on loopback is often: a new socket, connect, buffer sizes and registration
+  // each time.
+  settings.flags = ARES_FLAG_STAYOPEN | (options.use_tcp ? ARES_FLAG_USEVC : 0);
   if (options.attempt_timeout) {
     settings.timeout = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(*options.attempt_timeout).count());
     mask |= ARES_OPT_TIMEOUTMS;
@@ -163,7 +163,7 @@ AresChannel::AresChannel(const ResolverOptions& options)
     // one server there is no next one to try: let the answer's own code through.
     ares_destroy(std::exchange(channel_, nullptr));
     settings.flags |= ARES_FLAG_NOCHECKRESP;
-    open_channel(settings, mask | ARES_OPT_FLAGS, options);
+    open_channel(settings, mask, options);
   }
   ares_options saved{};
   int saved_mask = 0;
@@ -325,11 +325,8 @@ void AresChannel::settle() noexcept {
     return;
   }
   if (submitted_ > 0) ares_cancel(channel_);  // only abandoned queries are left, and nobody to drive them
-  if (open_sockets_ == 0) {
-    socket_set_.close();
-  } else if (socket_set_) {
-    forget_fd(socket_set_.get());
-  }
+  // The sockets and the set stay open (ARES_FLAG_STAYOPEN); only the scheduler lets go of the set.
+  if (socket_set_) forget_fd(socket_set_.get());
 }
 
 int AresChannel::socket_set() {
@@ -416,34 +413,26 @@ void AresChannel::on_socket_state(void* data, ares_socket_t fd, int readable, in
   interest.events = (readable ? EPOLLIN : 0u) | (writable ? EPOLLOUT : 0u);
   interest.data.fd = fd;
   if (::epoll_ctl(set, EPOLL_CTL_MOD, fd, &interest) != 0 && errno == ENOENT) {
+    // A new query socket (the short-lived ones c-ares opens to sort addresses never get here).
+    if (int bytes = self.socket_buffer_bytes_; bytes > 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+    }
     ::epoll_ctl(set, EPOLL_CTL_ADD, fd, &interest);
   }
 }
 
-ares_socket_t AresChannel::open_socket(int domain, int type, int protocol, void* data) noexcept {
-  auto& self = *static_cast<AresChannel*>(data);
+ares_socket_t AresChannel::open_socket(int domain, int type, int protocol, void*) noexcept {
+  // c-ares leaves sockets made by user socket functions alone: no O_NONBLOCK, no options.
   int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  if (fd < 0) return ARES_SOCKET_BAD;
-  ++self.open_sockets_;
-  // c-ares leaves sockets made by user socket functions alone, so the options are set here.
-  if (int bytes = self.socket_buffer_bytes_; bytes > 0) {
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
-  }
-  if (type == SOCK_STREAM) {
+  if (fd >= 0 && type == SOCK_STREAM) {
     int on = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   }
-  return fd;
+  return fd < 0 ? ARES_SOCKET_BAD : fd;
 }
 
-int AresChannel::close_socket(ares_socket_t fd, void* data) noexcept {
-  auto& self = *static_cast<AresChannel*>(data);
-  if (self.socket_set_) ::epoll_ctl(self.socket_set_.get(), EPOLL_CTL_DEL, fd, nullptr);
-  --self.open_sockets_;
-  int result = ::close(fd);
-  if (self.open_sockets_ == 0 && self.live_ == 0 && self.leader_ == nullptr) self.socket_set_.close();
-  return result;
-}
+// c-ares has already dropped a watched socket from the set through on_socket_state(fd, 0, 0).
+int AresChannel::close_socket(ares_socket_t fd, void*) noexcept { return ::close(fd); }
 
 }  // namespace spindle::detail

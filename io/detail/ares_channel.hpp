@@ -86,8 +86,7 @@ class AresChannel : public std::enable_shared_from_this<AresChannel> {
   std::size_t max_in_flight_;
   int socket_buffer_bytes_;
 
-  FileDescriptor socket_set_;       // epoll set of c-ares's sockets; open while any is
-  std::size_t open_sockets_ = 0;
+  FileDescriptor socket_set_;       // epoll set of c-ares's sockets, made at the first query
   std::size_t slots_in_use_ = 0;    // queries in c-ares, plus slots handed to waiters not yet sent
   std::size_t submitted_ = 0;       // queries in c-ares whose callback has not run
   std::size_t live_ = 0;            // lookups still waiting for their answer in resolve()

@@ -19,7 +19,7 @@ bool allowed(char c) {
 }
 
 std::string escaped(char c) {
-  if (c > ' ' && c < 0x7f) return std::string("'") + c + "'";
+  if (c >= ' ' && c < 0x7f) return std::string("'") + c + "'";
   char text[16];
   std::snprintf(text, sizeof text, "byte 0x%02x", static_cast<unsigned char>(c));
   return text;
@@ -28,20 +28,20 @@ std::string escaped(char c) {
 }  // namespace
 
 std::optional<std::string> host_name_problem(std::string_view host) {
-  if (host.empty()) return "is empty";
+  if (host.empty()) return "it is empty";
   std::string_view name = host.back() == '.' && host.size() > 1 ? host.substr(0, host.size() - 1) : host;
   if (name.size() > max_name_length) {
-    return "is " + std::to_string(name.size()) + " characters long; a DNS name holds at most " +
+    return "it is " + std::to_string(name.size()) + " characters long; a DNS name holds at most " +
            std::to_string(max_name_length);
   }
   std::size_t label_start = 0;
   for (std::size_t i = 0; i <= name.size(); ++i) {
     if (i == name.size() || name[i] == '.') {
       std::size_t length = i - label_start;
-      if (length == 0) return "has an empty label at offset " + std::to_string(i) + " (two dots, or a leading dot)";
+      if (length == 0) return "it has an empty label at offset " + std::to_string(i) + " (two dots, or a leading dot)";
       if (length > max_label_length) {
-        return "has a label of " + std::to_string(length) + " characters at offset " + std::to_string(label_start) +
-               "; a label holds at most " + std::to_string(max_label_length);
+        return "its label at offset " + std::to_string(label_start) + " is " + std::to_string(length) +
+               " characters long; a label holds at most " + std::to_string(max_label_length);
       }
       label_start = i + 1;
     } else if (!allowed(name[i])) {
@@ -84,7 +84,7 @@ std::optional<std::vector<SocketAddress>> answer_without_dns(std::string_view ho
     return std::vector<SocketAddress>{*literal};
   }
   if (std::optional<std::string> problem = host_name_problem(host)) {
-    throw DnsError(DnsError::Code::bad_name, host, "", "not a host name: it " + *problem);
+    throw DnsError(DnsError::Code::bad_name, host, "", "not a host name: " + *problem);
   }
   return std::nullopt;
 }

@@ -13,7 +13,7 @@
 
 namespace spindle::detail {
 
-// What makes `host` unusable as a host name ("is 300 characters long; ..."), or nullopt. Accepts
+// What makes `host` unusable as a host name ("it is 300 characters long; ..."), or nullopt. Accepts
 // letters, digits, '-', '_' and dots between labels of 1 to 63 characters, 253 characters in all
 // (one trailing dot, naming the root, is allowed on top).
 std::optional<std::string> host_name_problem(std::string_view host);

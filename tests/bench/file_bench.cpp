@@ -78,19 +78,26 @@ void check(const char* buffer, std::uint64_t offset) {
   }
 }
 
-void pread_sync() {
-  const long ops = scaled(200'000);
+// `ops` reads one after another, each by `read_block(fd, buffer, offset)`; reports ns per read.
+template <class ReadBlock>
+void sequential_reads(const char* metric_name, long ops, ReadBlock read_block) {
   int fd = ::open(bench_file().c_str(), O_RDONLY);
   char buffer[block];
   Offsets offsets(1);
   auto start = Clock::now();
   for (long i = 0; i < ops; ++i) {
     std::uint64_t offset = offsets.next();
-    if (::pread(fd, buffer, block, static_cast<off_t>(offset)) != static_cast<ssize_t>(block)) std::abort();
+    read_block(fd, buffer, offset);
     check(buffer, offset);
   }
-  metric("file_pread_sync_latency", nanoseconds_since(start) / static_cast<double>(ops), "ns");
+  metric(metric_name, nanoseconds_since(start) / static_cast<double>(ops), "ns");
   ::close(fd);
+}
+
+void pread_sync() {
+  sequential_reads("file_pread_sync_latency", scaled(200'000), [](int fd, char* buffer, std::uint64_t offset) {
+    if (::pread(fd, buffer, block, static_cast<off_t>(offset)) != static_cast<ssize_t>(block)) std::abort();
+  });
 }
 
 void pread_pool() {
@@ -119,7 +126,7 @@ void pread_pool_par() {
     std::vector<JoinHandle<void>> readers;
     for (int r = 0; r < parallel; ++r) {
       readers.push_back(spawn([&, r] {
-        // Each fiber its own File position-free preads through the shared File.
+        // Each fiber its own offset sequence; preads share the one File.
         char buffer[block];
         Offsets offsets(static_cast<std::uint64_t>(r) + 1);
         for (long i = 0; i < ops / parallel; ++i) {
@@ -143,22 +150,14 @@ void pread_uring() {
     std::fprintf(stderr, "io_uring unavailable here; pread_uring skipped\n");
     return;
   }
-  int fd = ::open(bench_file().c_str(), O_RDONLY);
-  char buffer[block];
-  Offsets offsets(1);
-  auto start = Clock::now();
-  for (long i = 0; i < ops; ++i) {
-    std::uint64_t offset = offsets.next();
+  sequential_reads("file_pread_uring_latency", ops, [&ring](int fd, char* buffer, std::uint64_t offset) {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring);
     io_uring_prep_read(sqe, fd, buffer, block, offset);
     io_uring_submit(&ring);
     io_uring_cqe* cqe;
     if (io_uring_wait_cqe(&ring, &cqe) != 0 || cqe->res != static_cast<int>(block)) std::abort();
     io_uring_cqe_seen(&ring, cqe);
-    check(buffer, offset);
-  }
-  metric("file_pread_uring_latency", nanoseconds_since(start) / static_cast<double>(ops), "ns");
-  ::close(fd);
+  });
   io_uring_queue_exit(&ring);
 }
 

@@ -46,7 +46,16 @@ class Dnsmasq {
       std::ofstream hosts(directory_ + "/hosts");
       for (const std::string& line : config.hosts) hosts << line << "\n";
     }
-    port_ = free_udp_port();
+    // The port is free when chosen, but another process may take it before dnsmasq binds it
+    // (parallel tests, other servers): then dnsmasq exits at once and we try another.
+    for (int attempt = 1;; ++attempt) {
+      port_ = free_port();
+      if (start(arguments(config)) || attempt == 5) break;
+    }
+    if (pid_ < 0) throw std::runtime_error("dnsmasq exited at startup 5 times; see " + directory_ + "/log");
+  }
+
+  std::vector<std::string> arguments(const DnsmasqConfig& config) const {
     std::vector<std::string> arguments = {
         "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
         "--addn-hosts=" + directory_ + "/hosts", "--listen-address=127.0.0.1", "--bind-interfaces",
@@ -55,7 +64,7 @@ class Dnsmasq {
     for (const std::string& wildcard : config.wildcards) arguments.push_back("--address=" + wildcard);
     for (const std::string& domain : config.local_domains) arguments.push_back("--local=/" + domain + "/");
     for (const std::string& argument : config.extra_arguments) arguments.push_back(argument);
-    start(arguments);
+    return arguments;
   }
   ~Dnsmasq() {
     ::kill(pid_, SIGTERM);
@@ -72,19 +81,23 @@ class Dnsmasq {
   std::uint16_t port() const { return port_; }
 
  private:
-  static std::uint16_t free_udp_port() {
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-      ::close(fd);
-      throw std::runtime_error("dnsmasq: no free port on 127.0.0.1");
+  // A port on 127.0.0.1 free for both UDP and TCP (dnsmasq serves both).
+  static std::uint16_t free_port() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      int udp = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      int tcp = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t size = sizeof address;
+      bool free = ::bind(udp, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
+                  ::getsockname(udp, reinterpret_cast<sockaddr*>(&address), &size) == 0 &&
+                  ::bind(tcp, reinterpret_cast<sockaddr*>(&address), size) == 0;
+      ::close(udp);
+      ::close(tcp);
+      if (free) return ntohs(address.sin_port);
     }
-    ::close(fd);
-    return ntohs(address.sin_port);
+    throw std::runtime_error("dnsmasq: no port free for UDP and TCP on 127.0.0.1");
   }
 
   // True once something holds the UDP port: dnsmasq binds it just before it starts answering.
@@ -99,7 +112,8 @@ class Dnsmasq {
     return taken;
   }
 
-  void start(const std::vector<std::string>& arguments) {
+  // Starts dnsmasq and waits until it serves; false (pid_ = -1) if it exited at startup.
+  bool start(const std::vector<std::string>& arguments) {
     std::vector<char*> argv;
     for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
     argv.push_back(nullptr);
@@ -111,6 +125,7 @@ class Dnsmasq {
       ::dup2(null, STDIN_FILENO);
       ::dup2(null, STDOUT_FILENO);
       ::execvp("dnsmasq", argv.data());
+      ::execv("/usr/sbin/dnsmasq", argv.data());  // for a PATH without the sbin directories
       std::fprintf(stderr, "dnsmasq: cannot run dnsmasq (install the dnsmasq package: scripts/setup.sh)\n");
       ::_exit(127);
     }
@@ -118,8 +133,8 @@ class Dnsmasq {
     while (!port_taken()) {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        throw std::runtime_error("dnsmasq exited at startup (status " + std::to_string(status) + "); see " +
-                                 directory_ + "/log");
+        pid_ = -1;
+        return false;
       }
       if (std::chrono::steady_clock::now() > give_up) {
         ::kill(pid_, SIGKILL);
@@ -128,6 +143,7 @@ class Dnsmasq {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling for readiness, bounded
     }
+    return true;
   }
 
   std::string directory_;

@@ -1,7 +1,7 @@
 """Runs the TCP echo benchmark against one server: start it, load it once per message size, stop it.
 
 usage: run_echo.py --server NAME --client ECHO_CLIENT [--reference EPOLL_SERVER] [--sizes 1024,10240,102400]
-                   [--rounds 3] [--smoke] -- SERVER_CMD...
+                   [--rounds 5] [--smoke] -- SERVER_CMD...
 
 SERVER_CMD must listen on 127.0.0.1, print `port=N` on its first stdout line once it accepts, and
 run until killed; every server runs single-threaded (GOMAXPROCS=1 is set for the Go one). For each
@@ -116,7 +116,7 @@ def main() -> int:
     parser.add_argument("--client", required=True, help="the echo_client binary")
     parser.add_argument("--reference", help="the raw epoll server, measured beside this one in every round")
     parser.add_argument("--sizes", default="1024,10240,102400", help="message sizes in bytes, comma-separated")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per size; the median is reported")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per size; the median is reported")
     parser.add_argument("--smoke", action="store_true", help="the test suite's tiny scale, every byte checked")
     parser.add_argument("command", nargs="+", help="the server command, after --")
     args = parser.parse_args()

@@ -31,7 +31,9 @@ bool is_patched() noexcept;
 // name) get their answers: c-ares through a Resolver made from `options`, one per thread, created
 // on each thread's first lookup. Until this is called, each thread's Resolver::for_this_thread()
 // (/etc/resolv.conf and /etc/hosts). Applies to lookups that start afterwards, on every thread.
-// Thread-safe; never blocks. Defined in spindle_hooks.
+// A Resolver keeps its sockets open while it lives: the calling thread's previous one is closed
+// here, other threads' at their next hooked lookup. Thread-safe; never blocks; call it outside a
+// lookup of the calling thread. Defined in spindle_hooks.
 void set_hooks_resolver(ResolverOptions options);
 
 // While alive, blocking libc calls made by the fiber that created it go straight to libc and block

@@ -25,6 +25,7 @@
 #include <spindle/io/file.hpp>
 #include <spindle/io/file_descriptor.hpp>
 #include <spindle/io/happy_eyeballs.hpp>
+#include <spindle/io/hooks.hpp>  // defined in spindle_hooks: link it to use these
 #include <spindle/io/listener.hpp>
 #include <spindle/io/resolver.hpp>
 #include <spindle/io/signals.hpp>

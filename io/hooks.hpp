@@ -5,14 +5,14 @@
 // accept, poll, select, the sleep family, close, dup2... and forwards to the real libc functions
 // (found once with dlsym(RTLD_NEXT)). They take effect when that library comes before libc in the
 // symbol search order: link it into the program (meson: `dependency('spindle_hooks')` or
-// `spindle_hooks_dep`; pkg-config: `spindle_hooks`, which links it with --no-as-needed), or start an
+// `spindle_hooks_dep`; pkg-config: `spindle_hooks`; both keep it under --as-needed), or start an
 // unmodified binary with LD_PRELOAD=libspindle_hooks.so. Shared libraries loaded at start-up or
 // with dlopen (without RTLD_DEEPBIND) then see the hooked calls too.
 //
 // A hooked call cooperates only when it is made from a fiber, on a descriptor the caller left
 // blocking, while patching is on and the fiber has not opted out. Everything else (plain threads,
 // the loop context, non-blocking descriptors, patching off) goes straight to libc, with libc's
-// results and errno. See docs/hooks.md for the list of calls and their exact behaviour.
+// results and errno. docs/hooks.md lists the calls and their exact behaviour.
 #pragma once
 
 #include <spindle/fibers/join_handle.hpp>
@@ -31,7 +31,9 @@ bool is_patched() noexcept;
 // name) get their answers: c-ares through a Resolver made from `options`, one per thread, created
 // on each thread's first lookup. Until this is called, each thread's Resolver::for_this_thread()
 // (/etc/resolv.conf and /etc/hosts). Applies to lookups that start afterwards, on every thread.
-// Thread-safe; never blocks. Defined in spindle_hooks.
+// A Resolver keeps its sockets open while it lives: the calling thread's previous one is closed
+// here, other threads' at their next hooked lookup. Thread-safe; never blocks; call it outside a
+// lookup of the calling thread. Defined in spindle_hooks.
 void set_hooks_resolver(ResolverOptions options);
 
 // While alive, blocking libc calls made by the fiber that created it go straight to libc and block

@@ -54,7 +54,9 @@ TEST_CASE("getaddrinfo from C code in 20 fibers resolves through c-ares, concurr
       },
       SchedulerOptions{});  // real clock: the answers travel through a real socket
   for (int i = 0; i < 20; ++i) CHECK(answers[static_cast<std::size_t>(i)] == "10.0.1." + std::to_string(i));
-  CHECK(most_inside == 20);  // every lookup was parked before the first answer came
+  // A blocking lookup would hold the thread: one fiber inside at a time. Parked lookups let the next
+  // fibers start theirs (how many before the first answer comes back depends on the machine's load).
+  CHECK(most_inside >= 2);
 }
 
 TEST_CASE("hooked lookups report failures as glibc does, and give glibc-freeable results") {

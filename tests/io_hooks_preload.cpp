@@ -46,6 +46,6 @@ TEST_CASE("LD_PRELOAD of the hooks makes an unmodified binary's sleeps overlap")
   long preloaded = probe_milliseconds(SPINDLE_HOOKS_LIBRARY);
   long plain = probe_milliseconds(nullptr);
   INFO("5 x usleep(100 ms): " << preloaded << " ms preloaded, " << plain << " ms without");
-  CHECK(preloaded < 300);
+  CHECK(preloaded < 400);  // one 100 ms round plus start-up, on a loaded machine
   CHECK(plain >= 500);
 }

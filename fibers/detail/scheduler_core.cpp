@@ -25,12 +25,14 @@
 #endif
 
 namespace spindle::detail {
+
+constinit thread_local FiberBase* tls_running = nullptr;
+
 namespace {
 
 // initial-exec: the SIGSEGV handler reads the running fiber, and must not trigger a lazy TLS
 // allocation while the faulting stack is exhausted.
 [[gnu::tls_model("initial-exec")]] thread_local SchedulerCore* tls_scheduler = nullptr;
-[[gnu::tls_model("initial-exec")]] thread_local FiberBase* tls_running = nullptr;
 
 std::atomic<std::uint64_t> next_fiber_id{1};
 

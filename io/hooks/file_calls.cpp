@@ -43,12 +43,9 @@ ssize_t write_when_ready(int fd, const void* buffer, size_t length) noexcept {
   return static_cast<ssize_t>(total);
 }
 
-}  // namespace
-
-extern "C" {
-
-ssize_t read(int fd, void* buffer, size_t length) {
-  if (!cooperative()) return real().read(fd, buffer, length);
+// The cooperative bodies stay out of line, so the pass-through path of each hook is a test and a
+// tail call with no stack frame.
+[[gnu::noinline]] ssize_t read_cooperatively(int fd, void* buffer, size_t length) noexcept {
   iovec one{buffer, length};
   msghdr message = single_buffer_message(one);
   if (std::optional<ssize_t> got = receive_message(fd, &message, 0)) return *got;
@@ -57,8 +54,7 @@ ssize_t read(int fd, void* buffer, size_t length) {
   return real().read(fd, buffer, length);
 }
 
-ssize_t readv(int fd, const iovec* buffers, int count) {
-  if (!cooperative() || count <= 0) return real().readv(fd, buffers, count);
+[[gnu::noinline]] ssize_t readv_cooperatively(int fd, const iovec* buffers, int count) noexcept {
   msghdr message{};
   message.msg_iov = const_cast<iovec*>(buffers);
   message.msg_iovlen = static_cast<size_t>(count);
@@ -68,16 +64,14 @@ ssize_t readv(int fd, const iovec* buffers, int count) {
   return real().readv(fd, buffers, count);
 }
 
-ssize_t write(int fd, const void* buffer, size_t length) {
-  if (!cooperative()) return real().write(fd, buffer, length);
+[[gnu::noinline]] ssize_t write_cooperatively(int fd, const void* buffer, size_t length) noexcept {
   iovec one{const_cast<void*>(buffer), length};
   msghdr message = single_buffer_message(one);
   if (std::optional<ssize_t> sent = transmit_message(fd, &message, 0)) return *sent;
   return write_when_ready(fd, buffer, length);
 }
 
-ssize_t writev(int fd, const iovec* buffers, int count) {
-  if (!cooperative() || count <= 0) return real().writev(fd, buffers, count);
+[[gnu::noinline]] ssize_t writev_cooperatively(int fd, const iovec* buffers, int count) noexcept {
   msghdr message{};
   message.msg_iov = const_cast<iovec*>(buffers);
   message.msg_iovlen = static_cast<size_t>(count);
@@ -97,6 +91,30 @@ ssize_t writev(int fd, const iovec* buffers, int count) {
     if (static_cast<size_t>(wrote) < buffers[i].iov_len) break;
   }
   return static_cast<ssize_t>(written);
+}
+
+}  // namespace
+
+extern "C" {
+
+ssize_t read(int fd, void* buffer, size_t length) {
+  if (!cooperative()) [[likely]] return real().read(fd, buffer, length);
+  return read_cooperatively(fd, buffer, length);
+}
+
+ssize_t readv(int fd, const iovec* buffers, int count) {
+  if (!cooperative() || count <= 0) [[likely]] return real().readv(fd, buffers, count);
+  return readv_cooperatively(fd, buffers, count);
+}
+
+ssize_t write(int fd, const void* buffer, size_t length) {
+  if (!cooperative()) [[likely]] return real().write(fd, buffer, length);
+  return write_cooperatively(fd, buffer, length);
+}
+
+ssize_t writev(int fd, const iovec* buffers, int count) {
+  if (!cooperative() || count <= 0) [[likely]] return real().writev(fd, buffers, count);
+  return writev_cooperatively(fd, buffers, count);
 }
 
 }  // extern "C"

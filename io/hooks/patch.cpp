@@ -3,6 +3,7 @@
 #include <spindle/io/hooks/detail/gate.hpp>
 
 #include <spindle/fibers/errors.hpp>
+#include <spindle/fibers/this_fiber.hpp>
 
 #include <algorithm>
 #include <cstdlib>

@@ -34,22 +34,28 @@ std::mutex resolver_mutex;
 std::shared_ptr<const ResolverOptions> resolver_options;  // null: Resolver::for_this_thread()
 std::uint64_t resolver_generation = 0;
 
+// This thread's Resolver for hooked lookups, made from the options of `generation`. A Resolver
+// keeps its sockets open while it lives (c-ares STAYOPEN), so the thread that changes the options
+// drops its own at once; other threads drop theirs at their next lookup.
+struct ThreadResolver {
+  std::uint64_t generation = 0;
+  std::optional<Resolver> resolver;
+};
+thread_local ThreadResolver this_thread_resolver;
+
 Resolver& hooks_resolver() {
-  struct ThisThread {
-    std::uint64_t generation = 0;
-    std::optional<Resolver> resolver;
-  };
-  thread_local ThisThread mine;
+  ThreadResolver& mine = this_thread_resolver;
   std::shared_ptr<const ResolverOptions> options;
   {
     std::lock_guard lock(resolver_mutex);
-    if (mine.generation != resolver_generation) {
-      mine.generation = resolver_generation;
-      options = resolver_options;
-      mine.resolver.reset();
-      if (options) mine.resolver.emplace(*options);
+    if (mine.generation == resolver_generation) {
+      return mine.resolver ? *mine.resolver : Resolver::for_this_thread();
     }
+    mine.generation = resolver_generation;
+    options = resolver_options;
   }
+  mine.resolver.reset();
+  if (options) mine.resolver.emplace(*options);
   return mine.resolver ? *mine.resolver : Resolver::for_this_thread();
 }
 
@@ -226,9 +232,12 @@ bool cooperates_for(const char* host) noexcept { return host != nullptr && coope
 
 void set_hooks_resolver(ResolverOptions options) {
   auto shared = std::make_shared<const ResolverOptions>(std::move(options));
-  std::lock_guard lock(resolver_mutex);
-  resolver_options = std::move(shared);
-  ++resolver_generation;
+  {
+    std::lock_guard lock(resolver_mutex);
+    resolver_options = std::move(shared);
+    ++resolver_generation;
+  }
+  this_thread_resolver.resolver.reset();  // made again, from the new options, at the next lookup
 }
 
 }  // namespace spindle

@@ -16,7 +16,8 @@ namespace {
 
 bool cooperates(int flags) noexcept { return (flags & MSG_DONTWAIT) == 0 && cooperative(); }
 
-ssize_t receive(int fd, void* buffer, size_t length, int flags, sockaddr* from, socklen_t* from_length) noexcept {
+// Out of line, so the pass-through path of each hook needs no stack frame.
+[[gnu::noinline]] ssize_t receive(int fd, void* buffer, size_t length, int flags, sockaddr* from, socklen_t* from_length) noexcept {
   iovec one{buffer, length};
   msghdr message = single_buffer_message(one, from, from_length != nullptr ? *from_length : 0);
   std::optional<ssize_t> got = receive_message(fd, &message, flags);
@@ -24,7 +25,7 @@ ssize_t receive(int fd, void* buffer, size_t length, int flags, sockaddr* from, 
   return got.value_or(-1);
 }
 
-ssize_t transmit(int fd, const void* buffer, size_t length, int flags, const sockaddr* to, socklen_t to_length) noexcept {
+[[gnu::noinline]] ssize_t transmit(int fd, const void* buffer, size_t length, int flags, const sockaddr* to, socklen_t to_length) noexcept {
   iovec one{const_cast<void*>(buffer), length};
   msghdr message = single_buffer_message(one, const_cast<sockaddr*>(to), to_length);
   return transmit_message(fd, &message, flags).value_or(-1);
@@ -32,10 +33,9 @@ ssize_t transmit(int fd, const void* buffer, size_t length, int flags, const soc
 
 // A blocking connect: started non-blocking (the one moment the hooks touch a descriptor's flags),
 // then completed by parking until the socket is writable, within SO_SNDTIMEO.
-int connect_cooperatively(int fd, const sockaddr* address, socklen_t length) noexcept {
-  BlockingCall call(fd, Direction::write);
-  if (call.caller_nonblocking()) return real().connect(fd, address, length);
+[[gnu::noinline]] int connect_cooperatively(int fd, const sockaddr* address, socklen_t length) noexcept {
   int flags = real().fcntl(fd, F_GETFL);
+  if (flags < 0 || (flags & O_NONBLOCK) != 0) return real().connect(fd, address, length);
   for (;;) {
     real().fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     int result = real().connect(fd, address, length);
@@ -55,6 +55,7 @@ int connect_cooperatively(int fd, const sockaddr* address, socklen_t length) noe
     }
     break;
   }
+  BlockingCall call(fd, Direction::write);
   if (!call.wait_until_ready(POLLOUT)) {
     if (errno == EAGAIN) errno = EINPROGRESS;  // what a blocking connect reports when SO_SNDTIMEO expires
     return -1;
@@ -69,7 +70,7 @@ int connect_cooperatively(int fd, const sockaddr* address, socklen_t length) noe
   return 0;
 }
 
-int accept_cooperatively(int fd, sockaddr* address, socklen_t* length, int flags) noexcept {
+[[gnu::noinline]] int accept_cooperatively(int fd, sockaddr* address, socklen_t* length, int flags) noexcept {
   BlockingCall call(fd, Direction::read);
   if (!call.wait_until_ready(POLLIN)) return -1;
   int accepted = real().accept4(fd, address, length, flags);

@@ -53,7 +53,7 @@ struct RealCalls {
 // with a message if libc lacks one of them, since no hook could then forward its call.
 void resolve_real_calls() noexcept;
 
-inline RealCalls real_calls{};
+[[gnu::visibility("hidden")]] inline RealCalls real_calls{};
 
 // The real functions, resolving them first if the library's constructor has not run yet.
 inline const RealCalls& real() noexcept {

@@ -2,7 +2,11 @@
 //
 // These are the primitive io/ builds on: try the non-blocking syscall, and on EAGAIN wait here and
 // retry. A wait may return true spuriously (the retry then sees EAGAIN again and waits again); it
-// never misses readiness that arrives after the syscall failed.
+// never misses readiness that arrives after the syscall failed. On a stream socket a read that
+// returned fewer bytes than asked has drained it (epoll(7)), so a reader may wait *before* its next
+// read and save the read that would fail with EAGAIN: bytes that arrive later wake the wait, and
+// once a stream socket's peer has shut down its side (or reset the connection) every readable wait
+// returns at once, so end of stream is never waited for.
 #pragma once
 
 #include <spindle/fibers/clock.hpp>

@@ -308,6 +308,25 @@ TEST_CASE("a hang-up counts as readable and the read then returns 0", "[fibers][
   }
 }
 
+TEST_CASE("after the peer shut down, every readable wait returns at once: a short read may wait first",
+          "[fibers][fd]") {
+  test::run_virtual([] {
+    SocketPair pair;
+    // The last bytes and the end of stream arrive together, before the first wait: one edge for both.
+    REQUIRE(::write(pair.b, "last", 4) == 4);
+    REQUIRE(::shutdown(pair.b, SHUT_WR) == 0);
+    TimePoint start = now();
+    CHECK(wait_readable(pair.a, start + 1h));
+    char buffer[64];
+    CHECK(::read(pair.a, buffer, sizeof buffer) == 4);  // short: the socket is drained
+    // A reader trusting the short read waits before reading again; no edge will come, and yet:
+    CHECK(wait_readable(pair.a, start + 1h));
+    CHECK(::read(pair.a, buffer, sizeof buffer) == 0);
+    CHECK(wait_readable(pair.a, start + 1h));  // and it stays readable
+    CHECK(now() == start);
+  });
+}
+
 TEST_CASE("a regular file is always ready and never registered with epoll", "[fibers][fd]") {
   auto check_always_ready = [](int fd) {
     REQUIRE(fd >= 0);

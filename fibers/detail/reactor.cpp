@@ -15,6 +15,10 @@ namespace {
 
 constexpr std::uint32_t watched_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 constexpr std::uint32_t read_side = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+// The stream socket's peer shut down its side (a reset reports it too): that lasts. EPOLLERR alone
+// can pass (a UDP socket's ICMP error, cleared by the next recv) and a FIFO's EPOLLHUP ends when a
+// new writer opens it; sticky readiness there would spin their readers.
+constexpr std::uint32_t read_hang_up = EPOLLRDHUP;
 constexpr std::uint32_t write_side = EPOLLOUT | EPOLLHUP | EPOLLERR;
 
 // Wakes `waiter`, or keeps the edge as a hint when there is nobody (still parked) to take it.
@@ -53,7 +57,7 @@ bool Reactor::wait(int fd, Interest interest, std::optional<TimePoint> deadline,
     ++registered_;
   }
   const bool reading = interest == Interest::readable;
-  if (reading && entry.hung_up) return true;
+  if (reading && entry.read_hung_up) return true;
   bool& hint = reading ? entry.readable : entry.writable;
   if (hint) {
     hint = false;
@@ -107,7 +111,7 @@ void Reactor::add_internal(int fd, std::uint64_t tag) {
 void Reactor::dispatch(int fd, std::uint32_t events) noexcept {
   if (static_cast<std::size_t>(fd) >= fds_.size()) return;
   FdState& entry = fds_[static_cast<std::size_t>(fd)];
-  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) entry.hung_up = true;
+  if (events & read_hang_up) entry.read_hung_up = true;
   if (events & read_side) deliver(entry.reader, entry.readable);
   if (events & write_side) deliver(entry.writer, entry.writable);
 }

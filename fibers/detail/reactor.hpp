@@ -5,7 +5,10 @@
 // arrives while nobody waits (or while the waiter already resumed for another reason) is kept as a
 // per-direction hint; the next wait consumes it and returns at once, and the caller retries its
 // syscall. A spurious return only costs one EAGAIN; a lost edge would hang forever, so the hint errs
-// on the side of waking.
+// on the side of waking. Once a stream socket's peer has shut down its side (EPOLLRDHUP: a FIN or a
+// reset) the readable hint stays set: no byte can arrive after end of stream, so no edge
+// would ever announce it, and a reader that parks first (after a short read, see fd_wait.hpp) must
+// still find the end of stream.
 //
 // The scheduler polls the reactor itself: non-blocking every few dozen switches while fibers are
 // runnable, blocking (until the next timer) when none are. There is no separate I/O fiber or thread.
@@ -57,10 +60,7 @@ class Reactor {
     bool registered = false;
     bool readable = false;  // an edge arrived that no waiter consumed
     bool writable = false;
-    // The peer hung up or the socket failed (EPOLLRDHUP/HUP/ERR): reads return at once for good,
-    // so a read-side wait does too. Kept apart from the hint because this edge comes only once, and
-    // a reader that consumed it with data (a short read) still has the end of stream to read.
-    bool hung_up = false;
+    bool read_hung_up = false;  // EPOLLRDHUP seen: readable for good
     Waker reader;
     Waker writer;
   };

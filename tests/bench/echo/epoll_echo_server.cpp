@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <system_error>
@@ -35,8 +36,11 @@ struct Connection {
 };
 
 // Echoes what can move without blocking; returns false when the connection is finished. Called
-// for every event: an event may be a new read edge, so it starts by forgetting `drained`.
-bool serve(Connection& connection) {
+// for every event: an event may be a new read edge, so it starts by forgetting `drained`. Once the
+// peer has hung up, a short read proves nothing (the end of stream raises no further edge), so the
+// loop reads on until it sees 0.
+bool serve(Connection& connection, std::uint32_t events) {
+  const bool trust_short_reads = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0;
   connection.drained = false;
   for (;;) {
     while (connection.pending_begin < connection.pending_end) {
@@ -50,7 +54,7 @@ bool serve(Connection& connection) {
     if (n <= 0) return n < 0 && errno == EAGAIN;
     connection.pending_begin = 0;
     connection.pending_end = static_cast<std::size_t>(n);
-    connection.drained = connection.pending_end < sizeof connection.buffer;
+    connection.drained = trust_short_reads && connection.pending_end < sizeof connection.buffer;
   }
 }
 
@@ -78,7 +82,7 @@ int main() {
           added.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
           added.data.ptr = connection;
           ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &added);
-          if (!serve(*connection)) {
+          if (!serve(*connection, 0)) {
             ::close(fd);
             delete connection;
           }
@@ -86,7 +90,7 @@ int main() {
         continue;
       }
       auto* connection = static_cast<Connection*>(events[i].data.ptr);
-      if (!serve(*connection)) {
+      if (!serve(*connection, events[i].events)) {
         ::close(connection->fd);  // closing removes it from the epoll set
         delete connection;
       }

@@ -16,8 +16,8 @@ load hits both alike), and `cpu_vs_epoll` is the median of the per-round ratios:
 compares servers measured minutes apart as if they had run side by side.
 
 --smoke is the test suite's scale: one round, 10 connections, 20 ms warm-up, 100 ms measured, every
-echoed byte compared. The servers are stopped (SIGTERM, then SIGKILL) whatever happens, and die with
-this driver.
+echoed byte compared. After every round the server must have closed all its connections within 2 s.
+The servers are stopped (SIGTERM, then SIGKILL) whatever happens, and die with this driver.
 """
 import argparse
 import ctypes
@@ -90,15 +90,36 @@ class Server:
         self.name, self.client, self.load = name, client, load
         self.process, self.port = start_server(command)
 
+    def open_sockets(self) -> int:
+        fds = f"/proc/{self.process.pid}/fd"
+        count = 0
+        for fd in os.listdir(fds):
+            try:
+                count += os.readlink(f"{fds}/{fd}").startswith("socket:")
+            except FileNotFoundError:
+                pass  # closed meanwhile
+        return count
+
+    def check_connections_closed(self, before: int) -> None:
+        """The server must close every connection once the client has gone (counted by its sockets)."""
+        deadline = time.monotonic() + 2
+        while self.open_sockets() > before:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the {self.name} server still holds {self.open_sockets() - before} "
+                                   "sockets 2 s after the client closed its connections")
+            time.sleep(0.01)
+
     def measure(self, size: str) -> dict[str, tuple[float, str]]:
         """One round at `size` bytes: {figure: (value, unit)}."""
         if self.process.poll() is not None:
             raise RuntimeError(f"the {self.name} server exited with status {self.process.returncode}")
+        sockets_before = self.open_sockets()
         client = subprocess.run([self.client, "--port", str(self.port), "--server-pid", str(self.process.pid),
                                  "--server", self.name, "--size", size] + self.load,
                                 stdout=subprocess.PIPE, text=True, timeout=60)
         if client.returncode != 0:
             raise RuntimeError(f"the client failed against {self.name} at {size} bytes (status {client.returncode})")
+        self.check_connections_closed(sockets_before)
         return {figure: (float(value), unit) for _, figure, value, unit in METRIC.findall(client.stdout)}
 
 

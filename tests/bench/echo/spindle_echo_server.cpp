@@ -17,16 +17,19 @@
 #include <spindle/io/socket_address.hpp>
 
 #include <cstdio>
+#include <memory>
 #include <span>
 #include <string_view>
-#include <vector>
 
 namespace {
 
 void echo(spindle::TcpStream& stream) {
-  std::vector<char> buffer(spindle::bench::echo_buffer_size);
+  constexpr std::size_t size = spindle::bench::echo_buffer_size;
+  auto buffer = std::make_unique_for_overwrite<char[]>(size);  // as the other servers: not zeroed
   try {
-    while (std::size_t n = stream.read_some(std::span(buffer))) stream.write_all(std::string_view(buffer.data(), n));
+    while (std::size_t n = stream.read_some(std::span(buffer.get(), size))) {
+      stream.write_all(std::string_view(buffer.get(), n));
+    }
   } catch (const spindle::IoError&) {
     // the client reset the connection: this one is done, the server goes on
   }

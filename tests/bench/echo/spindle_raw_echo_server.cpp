@@ -6,7 +6,8 @@
 // read again), with each EAGAIN turned into a park on the scheduler's reactor. Like the raw epoll loop
 // it takes a short read as proof that the socket is drained (epoll(7)) and parks before reading
 // again, instead of paying for a read that returns EAGAIN; wait_readable never misses an edge that
-// arrives meanwhile (it is kept as a hint), so the syscalls are the raw loop's: one read and one write
+// arrives meanwhile (it is kept as a hint) nor an end of stream (readable for good once the peer
+// hung up: fibers/fd_wait.hpp), so the syscalls are the raw loop's: one read and one write
 // per message plus a share of the scheduler's epoll_wait. What spindle adds is the park and the switch
 // to the next ready fiber.
 //

@@ -25,10 +25,7 @@ int errno_of(Park&& park) noexcept {
     park();
     return 0;
   } catch (const CancelledError& cancelled) {
-    // The C caller sees ECANCELED; the fiber's next spindle call sees the cancellation.
-    if (SchedulerCore* scheduler = SchedulerCore::current()) {
-      scheduler->cancel(SchedulerCore::running_fiber(), cancelled.message());
-    }
+    keep_cancellation_pending(cancelled);
     return ECANCELED;
   } catch (const FiberError&) {
     return EBUSY;  // another fiber waits on the same direction of the descriptor
@@ -98,6 +95,12 @@ std::optional<TimePoint> socket_deadline(int fd, Direction direction) noexcept {
 }
 
 }  // namespace
+
+void keep_cancellation_pending(const CancelledError& cancelled) noexcept {
+  if (SchedulerCore* scheduler = SchedulerCore::current()) {
+    scheduler->cancel(SchedulerCore::running_fiber(), cancelled.message());
+  }
+}
 
 bool BlockingCall::caller_nonblocking() noexcept {
   if (nonblocking_ < 0) {

@@ -6,10 +6,10 @@
 // allocation per entry, the canonical name apart), so glibc's freeaddrinfo releases them.
 #include <spindle/io/hooks.hpp>
 
+#include <spindle/io/hooks/detail/blocking_call.hpp>
 #include <spindle/io/hooks/detail/gate.hpp>
 #include <spindle/io/hooks/detail/real_calls.hpp>
 
-#include <spindle/fibers/detail/scheduler_core.hpp>
 #include <spindle/fibers/errors.hpp>
 #include <spindle/io/dns.hpp>
 
@@ -88,10 +88,7 @@ Lookup lookup(const char* host, int family) noexcept {
   } catch (const TimeoutError&) {
     result.eai = EAI_AGAIN, result.herror = TRY_AGAIN;
   } catch (const CancelledError& cancelled) {
-    // As in every hook: the C caller sees a failure, the fiber's next spindle call the cancellation.
-    if (auto* scheduler = detail::SchedulerCore::current()) {
-      scheduler->cancel(detail::SchedulerCore::running_fiber(), cancelled.message());
-    }
+    keep_cancellation_pending(cancelled);
     result.eai = EAI_SYSTEM, result.herror = TRY_AGAIN, result.error = ECANCELED;
   } catch (const std::bad_alloc&) {
     result.eai = EAI_MEMORY, result.herror = NO_RECOVERY, result.error = ENOMEM;

@@ -25,7 +25,15 @@
 #include <cerrno>
 #include <optional>
 
+namespace spindle {
+class CancelledError;
+}
+
 namespace spindle::detail::hooks {
+
+// A hooked call that caught `cancelled` fails its C caller and makes the cancellation pending
+// again on the running fiber, whose next spindle call then throws it.
+void keep_cancellation_pending(const CancelledError& cancelled) noexcept;
 
 enum class Direction { read, write };
 

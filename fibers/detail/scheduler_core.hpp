@@ -55,7 +55,7 @@ struct RemoteState {
 
 // The fiber running on this thread (SchedulerCore::running_fiber()). Exported for the libc hooks
 // (io/hooks/), whose pass-through path asks it on every call: read directly it is one TLS load,
-// where a call into this library cost 8-10 ns per hooked read (its stub and pages, after each
+// where a call into this library cost 8-10 ns per hooked read (its PLT entry and pages, after each
 // syscall). initial-exec, so the SIGSEGV handler reads it without a lazy TLS allocation too.
 // constinit: no dynamic initialisation, so readers in other files need no TLS wrapper call.
 [[gnu::tls_model("initial-exec")]] extern constinit thread_local FiberBase* tls_running;

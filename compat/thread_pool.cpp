@@ -6,9 +6,11 @@
 // completes: a fiber calling shutdown parks instead of blocking its loop in join().
 #include <spindle/compat/thread_pool.hpp>
 
+#include <spindle/fibers/detail/spin_wait.hpp>
 #include <spindle/fibers/diagnostics.hpp>
 #include <spindle/fibers/errors.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -38,6 +40,14 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
     std::unique_lock lock(mutex_);
     if (shutting_down_) throw InvalidStateError("ThreadPoolExecutor.submit: cannot schedule new jobs after shutdown");
     queue_.push_back(std::move(job));
+    if (queue_.size() <= spinning_) {
+      // A thread spinning for work takes it without a wake-up. It hears of the job only after the
+      // unlock, so it does not run into the held mutex and sleep on it.
+      lock.unlock();
+      queued_.fetch_add(1, std::memory_order_release);
+      return;
+    }
+    queued_.fetch_add(1, std::memory_order_relaxed);
     if (idle_ > signalled_) {
       // Only a thread not already woken for an earlier job: a burst of submits would otherwise
       // signal the same sleeping thread once per job (a futex wake each, most of the cost).
@@ -57,7 +67,10 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
     {
       std::lock_guard lock(mutex_);
       shutting_down_ = true;
-      if (cancel_futures) dropped.swap(queue_);
+      if (cancel_futures) {
+        dropped.swap(queue_);
+        queued_.fetch_sub(static_cast<long>(dropped.size()), std::memory_order_relaxed);
+      }
       threads.swap(threads_);
       none_alive = alive_ == 0;
     }
@@ -88,19 +101,28 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
       std::lock_guard lock(mutex_);
       ++started_;
     }
+    bool may_spin = false;  // only after a job: a thread that has never had one sleeps at once
     for (;;) {
       std::unique_ptr<ThreadJob> job;
       {
         std::unique_lock lock(mutex_);
-        ++idle_;
-        work_ready_.wait(lock, [this] { return !queue_.empty() || shutting_down_; });
-        --idle_;
-        if (signalled_ > 0) --signalled_;
+        // The fiber that got the last result often submits the next job within microseconds:
+        // one thread spins for it rather than sleeping and needing a futex wake. One at most:
+        // more would only burn the cores the jobs need.
+        if (may_spin && queue_.empty() && !shutting_down_) spin_for_next_job(lock, spinning_, queued_);
+        if (queue_.empty() && !shutting_down_) {
+          ++idle_;
+          work_ready_.wait(lock, [this] { return !queue_.empty() || shutting_down_; });
+          --idle_;
+          if (signalled_ > 0) --signalled_;
+        }
         if (queue_.empty()) break;  // shutting down and nothing left to run
         job = std::move(queue_.front());
         queue_.pop_front();
+        queued_.fetch_sub(1, std::memory_order_relaxed);
       }
       job->run();
+      may_spin = true;
     }
     bool last;
     {
@@ -113,10 +135,14 @@ class ThreadPoolCore : public std::enable_shared_from_this<ThreadPoolCore> {
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;
   std::deque<std::unique_ptr<ThreadJob>> queue_;
+  // Jobs queued, readable without the lock by a spinning thread. Counted up and down (it may dip
+  // below zero for a moment: a job can be taken before its submitter counts it).
+  std::atomic<long> queued_{0};
   std::vector<std::thread> threads_;
   std::size_t alive_ = 0;  // threads started and not yet exited
   std::size_t idle_ = 0;   // threads waiting for a job
   std::size_t signalled_ = 0;  // of those, how many were notified and have not woken yet
+  std::size_t spinning_ = 0;   // threads spinning for a job (at most one), counted as takers
   std::size_t started_ = 0;
   bool shutting_down_ = false;
   ConcurrentFuture<void> all_exited_;

@@ -25,6 +25,12 @@ bool RemoteScheduler::is_current() const noexcept {
 }
 
 PendingPost::PendingPost(RemoteScheduler target) : state_(std::move(target.state_)) {
+  if (detail::SchedulerCore* here = detail::SchedulerCore::current(); here != nullptr && here->remote_state() == state_) {
+    // The documented case. Only this thread clears `core`, so no lock is needed, and none is
+    // taken: the lock would make the loop wait for a pool thread that is posting the last result.
+    here->add_expected_post();
+    return;
+  }
   std::lock_guard lock(state_->mutex);
   if (state_->core != nullptr) state_->core->add_expected_post();
 }
@@ -36,12 +42,10 @@ PendingPost::~PendingPost() {
 }
 
 bool PendingPost::send(detail::UniqueFunction work) {
-  // Post before withdrawing the announcement: the scheduler must never see neither.
   auto state = std::move(state_);
   std::lock_guard lock(state->mutex);
   if (state->core == nullptr) return false;
-  state->core->post(std::move(work));
-  state->core->drop_expected_post();
+  state->core->post_expected(std::move(work));
   return true;
 }
 

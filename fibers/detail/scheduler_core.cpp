@@ -1,6 +1,7 @@
 #include <spindle/fibers/detail/scheduler_core.hpp>
 
 #include <spindle/fibers/detail/overflow_guard.hpp>
+#include <spindle/fibers/detail/spin_wait.hpp>
 #include <spindle/fibers/diagnostics.hpp>
 #include <spindle/fibers/doorbell.hpp>
 #include <spindle/fibers/errors.hpp>
@@ -514,24 +515,42 @@ void SchedulerCore::poll(bool may_block) {
   next_poll_due_ = Clock::now() + max_poll_gap;
   const bool idle = may_block && runnable_empty() && !posts_pending_.load(std::memory_order_acquire);
   if (idle) {
+    const bool post_expected = expected_posts_.load(std::memory_order_acquire) > 0;
     if (options_.virtual_clock) {
       if (timers_.empty()) {
         // Read the expectation before the queue: a thread that posts and then drops its
         // ExpectPost has made its post visible by the time the count reads zero.
-        if (reactor_.waiting() == 0 && expected_posts_.load(std::memory_order_acquire) == 0 &&
-            !posts_pending_.load(std::memory_order_acquire)) {
+        if (reactor_.waiting() == 0 && !post_expected && !posts_pending_.load(std::memory_order_acquire)) {
           throw_deadlock();
         }
         timeout = std::nullopt;
+      } else if (post_expected) {
+        // Another thread is working for us (an executor job) in real time: jumping to the next
+        // deadline now would time it out however fast it is. Virtual time runs at real speed
+        // until the post arrives or the deadline's real share has passed.
+        timeout = std::max(Duration::zero(), timers_.next_deadline() - virtual_now_);
       }
     } else if (timers_.empty()) {
       timeout = std::nullopt;
     } else {
       timeout = std::max(Duration::zero(), timers_.next_deadline() - Clock::now());
     }
+    if (post_expected && timeout != Duration::zero() &&
+        spin_until([this] { return posts_pending_.load(std::memory_order_acquire); })) {
+      timeout = Duration::zero();
+    }
+  }
+  if (timeout != Duration::zero()) {
+    // Posters write the wake-up eventfd only while the loop is (about to be) blocked in the
+    // kernel; otherwise the write and the read that drains it are two wasted syscalls per post.
+    // Store-then-load on both sides, sequentially consistent: either the poster sees this flag,
+    // or this thread sees its post.
+    blocked_in_poll_.store(true, std::memory_order_seq_cst);
+    if (posts_pending_.load(std::memory_order_seq_cst)) timeout = Duration::zero();
   }
   std::uint64_t internal = 0;
   reactor_.poll(timeout, internal);
+  blocked_in_poll_.store(false, std::memory_order_relaxed);
   if (internal & Reactor::wake_tag) {
     std::uint64_t count;
     [[maybe_unused]] ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
@@ -559,15 +578,21 @@ void SchedulerCore::poll(bool may_block) {
   in_callback_ = false;
 }
 
-void SchedulerCore::post(UniqueFunction work) {
+void SchedulerCore::post(UniqueFunction work) { queue_post(std::move(work), false); }
+
+void SchedulerCore::post_expected(UniqueFunction work) { queue_post(std::move(work), true); }
+
+void SchedulerCore::queue_post(UniqueFunction work, bool was_expected) {
   bool was_empty;
   {
     std::lock_guard lock(posts_mutex_);
     was_empty = posts_.empty();
     posts_.push_back(std::move(work));
-    posts_pending_.store(true, std::memory_order_release);
+    posts_pending_.store(true, std::memory_order_seq_cst);
+    // Withdrawn only once the post is visible: the loop must never see neither.
+    if (was_expected) expected_posts_.fetch_sub(1, std::memory_order_acq_rel);
   }
-  if (was_empty) {
+  if (was_empty && blocked_in_poll_.load(std::memory_order_seq_cst)) {
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
   }

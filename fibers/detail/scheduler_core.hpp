@@ -104,6 +104,8 @@ class SchedulerCore {
   void post(UniqueFunction work);
   void add_expected_post() noexcept { expected_posts_.fetch_add(1, std::memory_order_relaxed); }
   void drop_expected_post() noexcept;
+  // post(work) and drop_expected_post() as one step, with one wake-up.
+  void post_expected(UniqueFunction work);
   // See Doorbell. add/remove on the scheduler's thread; ring_doorbells is async-signal-safe.
   void add_doorbell(Doorbell* doorbell);
   void remove_doorbell(Doorbell* doorbell) noexcept;
@@ -167,6 +169,8 @@ class SchedulerCore {
   // One poll step: epoll (blocking only if `may_block` and nothing is runnable), posted work, timers.
   void poll(bool may_block);
   void drain_posts();
+  // post() and post_expected(): queues `work`, wakes the loop if the queue was empty.
+  void queue_post(UniqueFunction work, bool was_expected);
   void on_leave(FiberBase* fiber) noexcept;
   void check_canary(FiberBase* fiber) noexcept;
   [[noreturn, gnu::noinline]] static void deliver_cancel(FiberBase* fiber);
@@ -214,6 +218,7 @@ class SchedulerCore {
   std::mutex posts_mutex_;
   std::vector<UniqueFunction> posts_;
   std::atomic<bool> posts_pending_{false};
+  std::atomic<bool> blocked_in_poll_{false};  // set around a poll step that may block
   std::atomic<long> expected_posts_{0};
   std::shared_ptr<RemoteState> remote_;
   std::vector<Doorbell*> doorbells_;

@@ -4,7 +4,9 @@
 #include <spindle/fibers/fd_wait.hpp>
 #include <spindle/fibers/park.hpp>
 #include <spindle/fibers/this_fiber.hpp>
+#include <spindle/io/detail/address_order.hpp>
 #include <spindle/io/detail/host_name.hpp>
+#include <spindle/io/detail/hosts_file.hpp>
 #include <spindle/io/dns_error.hpp>
 #include <spindle/io/errors.hpp>
 
@@ -136,7 +138,9 @@ AresChannel::AresChannel(const ResolverOptions& options)
   initialise_library_once();
 
   ares_options settings{};
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS | ARES_OPT_LOOKUPS;
+  // DNS only: resolve() answers from the hosts file itself, from a cache (see hosts_file.cpp).
+  settings.lookups = const_cast<char*>("b");
   settings.sock_state_cb = &on_socket_state;
   settings.sock_state_cb_data = this;
   // Without STAYOPEN c-ares closes its sockets whenever no query is in flight, which between two
@@ -246,6 +250,11 @@ std::vector<SocketAddress> AresChannel::resolve(std::string_view host, std::uint
   if (host.size() >= sizeof name) throw DnsError(DnsError::Code::bad_name, host, "", "the name is too long");
   std::memcpy(name, host.data(), host.size());
   name[host.size()] = '\0';
+  if (std::vector<SocketAddress> listed = system_hosts_file().addresses(host, family); !listed.empty()) {
+    for (SocketAddress& address : listed) address = address.with_port(port);
+    order_for_connecting(listed);
+    return listed;
+  }
   auto owned = std::make_unique<PendingLookup>(PendingLookup{this, self, port, family});
   acquire_slot(host, deadline, limit);
 
@@ -254,6 +263,7 @@ std::vector<SocketAddress> AresChannel::resolve(std::string_view host, std::uint
   ++live_;
   ares_addrinfo_hints hints{};
   hints.ai_family = family;
+  hints.ai_flags = ARES_AI_NOSORT;  // order_for_connecting sorts, and only when there is a choice
   ares_getaddrinfo(channel_, name, nullptr, &hints, &on_answer, lookup);
 
   int status;
@@ -410,6 +420,7 @@ void AresChannel::on_answer(void* arg, int status, int timeouts, ares_addrinfo* 
         lookup->addresses.push_back(SocketAddress::from_native(node->ai_addr, node->ai_addrlen).with_port(lookup->port));
       }
       if (lookup->addresses.empty()) lookup->status = ARES_ENODATA;
+      order_for_connecting(lookup->addresses);
     } catch (...) {
       lookup->status = ARES_ENOMEM;
     }

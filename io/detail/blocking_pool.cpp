@@ -1,8 +1,11 @@
 #include <spindle/io/detail/blocking_pool.hpp>
 
+#include <spindle/fibers/detail/spin_wait.hpp>
+
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -28,6 +31,12 @@ class BlockingPool {
   void submit(UniqueFunction job) {
     std::unique_lock lock(mutex_);
     queue_.push_back(std::move(job));
+    if (queue_.size() <= spinning_) {
+      lock.unlock();  // the spinning thread takes it; told after the unlock, so it never sleeps on the mutex
+      queued_.fetch_add(1, std::memory_order_release);
+      return;
+    }
+    queued_.fetch_add(1, std::memory_order_relaxed);
     if (idle_ == 0 && threads_.size() < max_threads) {
       start_thread();
     } else {
@@ -53,13 +62,20 @@ class BlockingPool {
 
   void serve() {
     std::unique_lock lock(mutex_);
+    bool may_spin = false;
     for (;;) {
-      ++idle_;
-      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      --idle_;
+      // A fiber reading a file often asks for the next read as soon as this one is back.
+      if (may_spin && queue_.empty() && !stopping_) spin_for_next_job(lock, spinning_, queued_);
+      if (queue_.empty() && !stopping_) {
+        ++idle_;
+        work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        --idle_;
+      }
       if (queue_.empty()) return;  // stopping
       UniqueFunction job = std::move(queue_.front());
       queue_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      may_spin = true;
       ++running_;
       lock.unlock();
       job();
@@ -74,7 +90,9 @@ class BlockingPool {
   std::condition_variable all_idle_;
   std::deque<UniqueFunction> queue_;
   std::vector<std::thread> threads_;
+  std::atomic<long> queued_{0};  // queue_.size(), for the spinning thread (may dip below 0 briefly)
   std::size_t idle_ = 0;
+  std::size_t spinning_ = 0;  // at most one
   std::size_t running_ = 0;
   bool stopping_ = false;
 };

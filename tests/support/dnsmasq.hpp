@@ -78,6 +78,7 @@ class Dnsmasq {
   Dnsmasq(const Dnsmasq&) = delete;
   Dnsmasq& operator=(const Dnsmasq&) = delete;
 
+  pid_t pid() const noexcept { return pid_; }
   std::uint16_t port() const { return port_; }
 
  private:

@@ -3,9 +3,9 @@
 // job that overruns wait_for runs to completion (documented); cancelling the waiting fiber cancels
 // the process job.
 //
-// These run on the real clock: the job runs in another process or thread, and the virtual clock
-// would jump to the timeout while it does. The jobs that time out never finish (pause()), so the
-// outcome does not depend on timing.
+// These run on the real clock: while a job is out in another process or thread the virtual clock
+// runs at real speed anyway (it waits for the expected result), so it would buy nothing. The jobs
+// that time out never finish (pause()), so the outcome does not depend on timing.
 #include "leak_check.hpp"
 #include "processes.hpp"
 

@@ -86,8 +86,9 @@ TEST_CASE("a fiber waiting on a job parks; the loop keeps running other fibers",
 
 TEST_CASE("run_in_executor returns a Future that gather, wait and wait_for take", "[compat][executor]") {
   ThreadPoolExecutor pool(2);
-  // The real clock: the virtual one would jump to wait_for's deadline while the job is on its thread.
-  Loop loop;
+  // The virtual clock: while a job is on its thread, the loop waits for the result in real time
+  // instead of jumping to wait_for's deadline.
+  Loop loop({.virtual_clock = true});
   loop.run_until_complete([&] {
     auto square = [](int x) { return x * x; };
     auto [a, b] = gather(loop.run_in_executor(pool, square, 3), pool.submit(square, 4));

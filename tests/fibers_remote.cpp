@@ -82,3 +82,37 @@ TEST_CASE("PendingPost::send after the scheduler is gone returns false", "[fiber
   }
   CHECK_FALSE(announced->send([] {}));
 }
+
+TEST_CASE("while a post is expected, a virtual-clock deadline waits for it in real time", "[fibers][remote]") {
+  // A thread working for the loop (an executor job) takes real time; jumping straight to a
+  // fiber's 10 s deadline would time the job out however quickly it finishes.
+  test::run_virtual([] {
+    Waker waiter = Waker::current();
+    auto announced = std::make_shared<PendingPost>(RemoteScheduler::current());
+    std::thread worker([&, announced] {
+      std::this_thread::sleep_for(20ms);  // the job's real duration, not a wait for anything
+      announced->send([&] { waiter.unpark(); });
+    });
+    announced.reset();
+    TimePoint start = now();
+    CHECK(park_until("waiting for the job", start + 10s) == WakeStatus::woken);
+    CHECK(now() - start < 10s);
+    worker.join();
+  });
+}
+
+TEST_CASE("while a post is expected, a deadline that passes in real time still fires", "[fibers][remote]") {
+  test::run_virtual([] {
+    auto announced = std::make_shared<PendingPost>(RemoteScheduler::current());
+    std::promise<void> release;
+    std::thread worker([announced, gate = release.get_future()]() mutable {
+      gate.wait();  // never done before the deadline: the test releases it afterwards
+      announced->send([] {});
+    });
+    TimePoint start = now();
+    CHECK(park_until("waiting for a job that overruns", start + 30ms) == WakeStatus::timed_out);
+    CHECK(now() - start == 30ms);
+    release.set_value();
+    worker.join();
+  });
+}

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 METRIC = re.compile(r"^metric=(\S+) value=([-0-9.eE+]+) unit=(\S+)$", re.MULTILINE)
 BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
-RUNTIME_ORDER = ["spindle", "spindle_raw", "go", "boostfiber", "cares", "glibc", "uvloop", "asyncio", "gevent", "epoll"]
+RUNTIME_ORDER = ["spindle", "spindle_raw", "go", "boostfiber", "cares", "glibc", "uvloop", "asyncio", "gevent", "epoll", "uring"]
 SUITE_ORDER = ["fibers", "compat", "executor", "echo", "dns", "file", "hooks"]
 # Our own runtimes: the first of these a table holds is the one its ratio columns are about.
 OWN_RUNTIMES = ["spindle", "spindle_raw"]

@@ -11,6 +11,10 @@
 
 #include <sys/socket.h>
 
+#include <optional>
+#include <span>
+#include <vector>
+
 namespace spindle {
 
 struct ListenOptions {
@@ -37,6 +41,8 @@ class Listener {
   // The next connection. Parks until one arrives; a cancellation point. Throws TimeoutError at the
   // deadline, IoError otherwise (EMFILE/ENFILE when out of descriptors: the connection stays queued).
   SocketStream accept(Deadline deadline = {});
+  // The connection already pending, or nullopt; never parks (Socket::try_accept). Throws as accept().
+  std::optional<SocketStream> try_accept();
 
   // Where it listens: with port 0 this says which port the kernel chose. Never blocks.
   SocketAddress local_address() const { return socket_.local_address(); }
@@ -56,5 +62,15 @@ using UnixListener = Listener;
 // Binds `address` (IPv4 or IPv6) and listens. Throws IoError ("bind to 127.0.0.1:80: Permission
 // denied", EADDRINUSE...). Never blocks.
 Listener tcp_listen(const SocketAddress& address, ListenOptions options = {});
+
+// One listener per address, in order (asyncio's create_server, for a Server that serves them all).
+// Addresses with port 0 share one port, the one the kernel picks for the first of them, so that
+// clients need one number (asyncio gives each socket its own); should that port be taken for a
+// later address, all are closed and the whole set is tried again, a few times. An address of a
+// family the kernel does not support (socket() fails with EAFNOSUPPORT: IPv6 disabled) is skipped,
+// as asyncio skips it. Throws std::invalid_argument for an empty list or a non-IP address, IoError
+// as tcp_listen (also when every address was skipped), and closes what it bound before throwing.
+// Never blocks.
+std::vector<Listener> tcp_listen(std::span<const SocketAddress> addresses, ListenOptions options = {});
 
 }  // namespace spindle

@@ -122,6 +122,8 @@ Server start_server(StreamHandler handler, std::string_view host, std::uint16_t 
 // named twice listened on once. An empty list, like an empty host, is every interface.
 Server start_server(StreamHandler handler, const std::vector<std::string>& hosts, std::uint16_t port,
                     StartServerOptions options = {});
+// Listens on `path` (io/unix_socket.hpp: the socket file is removed when the server closes, unless
+// another socket has taken the path meanwhile).
 Server start_unix_server(StreamHandler handler, std::string_view path, StartServerOptions options = {});
 
 }  // namespace spindle

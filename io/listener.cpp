@@ -18,6 +18,11 @@ std::optional<SocketStream> Listener::try_accept() {
   return SocketStream(std::move(*connection), stream_options_);
 }
 
+void Listener::close() noexcept {
+  socket_file_.remove();
+  socket_.close();
+}
+
 Listener tcp_listen(const SocketAddress& address, ListenOptions options) {
   if (!address.is_ip()) throw std::invalid_argument("tcp_listen: not an IP address: " + address.to_string());
   Socket socket = Socket::open(address.family(), SOCK_STREAM);

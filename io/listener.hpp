@@ -4,9 +4,12 @@
 //   for (;;) handle(listener.accept());                               // parks only this fiber
 //
 // Server (io/server.hpp) runs a handler per connection on top of this. Move-only; use it on the
-// scheduler thread that made it, with one fiber accepting at a time.
+// scheduler thread that made it, with one fiber accepting at a time. A Unix listener made by
+// unix_listen() removes its socket file when it closes or is destroyed, if the path still names
+// the socket it bound (io/unix_socket.hpp).
 #pragma once
 
+#include <spindle/io/detail/socket_file.hpp>
 #include <spindle/io/socket_stream.hpp>
 
 #include <sys/socket.h>
@@ -35,8 +38,9 @@ struct ListenOptions {
 class Listener {
  public:
   Listener() = default;
-  Listener(Socket socket, StreamOptions stream_options) noexcept
-      : socket_(std::move(socket)), stream_options_(stream_options) {}
+  // `socket_file`: the file to remove on close (unix_listen's); by default none.
+  Listener(Socket socket, StreamOptions stream_options, detail::SocketFile socket_file = {}) noexcept
+      : socket_(std::move(socket)), stream_options_(stream_options), socket_file_(std::move(socket_file)) {}
 
   // The next connection. Parks until one arrives; a cancellation point. Throws TimeoutError at the
   // deadline, IoError otherwise (EMFILE/ENFILE when out of descriptors: the connection stays queued).
@@ -46,14 +50,17 @@ class Listener {
 
   // Where it listens: with port 0 this says which port the kernel chose. Never blocks.
   SocketAddress local_address() const { return socket_.local_address(); }
-  // Stops listening: connections not yet accepted are refused (reset). Idempotent; never blocks.
-  void close() noexcept { socket_.close(); }
+  // Stops listening: connections not yet accepted are refused (reset), and a Unix listener's socket
+  // file is removed (see above). Idempotent; never blocks.
+  void close() noexcept;
   explicit operator bool() const noexcept { return static_cast<bool>(socket_); }
   Socket& socket() noexcept { return socket_; }
 
  private:
   Socket socket_;
   StreamOptions stream_options_;
+  // Declared after the socket, so that destruction, like close(), removes the file first.
+  detail::SocketFile socket_file_;
 };
 
 using TcpListener = Listener;

@@ -1,7 +1,11 @@
 // asyncio streams: open_connection / start_server, the reader's and writer's calls, asyncio's
 // errors, timeout scopes around stream calls; start_server on several addresses and every interface.
 #include "leak_check.hpp"
+#include "temp_dir.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <set>
 #include <string>
 #include <vector>
@@ -220,5 +224,24 @@ TEST_CASE("start_server that cannot bind one address leaves none listening", "[c
       CHECK_THROWS_AS(tcp_connect(SocketAddress::loopback_v4(port)), IoError);  // 127.0.0.1 was let go
     }
     CHECK(test::open_fd_count() == fds_before);
+  });
+}
+
+TEST_CASE("a Unix server removes its socket file when it closes", "[compat][streams]") {
+  test::TempDir directory;
+  test::run_virtual([&directory] {
+    std::string path = directory.file("server.sock");
+    Server server = start_unix_server(echo_once, path);
+    struct stat status {};
+    REQUIRE(::stat(path.c_str(), &status) == 0);
+    CHECK(S_ISSOCK(status.st_mode));
+    auto [reader, writer] = open_unix_connection(path);
+    writer.write("still here\n");
+    writer.drain();
+    CHECK(reader.readline() == "still here\n");
+    server.close();
+    CHECK(::stat(path.c_str(), &status) == -1);
+    CHECK(errno == ENOENT);
+    server.wait_closed();
   });
 }

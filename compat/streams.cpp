@@ -5,6 +5,7 @@
 #include <spindle/io/tcp.hpp>
 #include <spindle/io/unix_socket.hpp>
 
+#include <algorithm>
 #include <limits>
 
 namespace spindle {
@@ -22,10 +23,25 @@ Server::Handler adapt(StreamHandler handler) {
   };
 }
 
-SocketAddress listen_address(std::string_view host, std::uint16_t port) {
-  if (host.empty()) return SocketAddress::any_v4(port);
-  if (auto literal = SocketAddress::parse_ip(host, port)) return *literal;
-  return resolve(host, port).front();
+// asyncio's choice of addresses for create_server's hosts, duplicates dropped (asyncio keeps a set).
+std::vector<SocketAddress> listen_addresses(const std::vector<std::string>& hosts, std::uint16_t port) {
+  std::vector<SocketAddress> addresses;
+  auto add = [&addresses](const SocketAddress& address) {
+    if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) addresses.push_back(address);
+  };
+  for (const std::string& host : hosts) {
+    if (host.empty()) {
+      // IPv4 first, so that local_address() is 0.0.0.0 as it always was. tcp_listen drops :: if
+      // the kernel has no IPv6.
+      add(SocketAddress::any_v4(port));
+      add(SocketAddress::any_v6(port));
+    } else if (auto literal = SocketAddress::parse_ip(host, port)) {
+      add(*literal);
+    } else {
+      for (const SocketAddress& address : resolve(host, port)) add(address);
+    }
+  }
+  return addresses;
 }
 
 }  // namespace
@@ -70,10 +86,16 @@ std::pair<StreamReader, StreamWriter> open_unix_connection(std::string_view path
 }
 
 Server start_server(StreamHandler handler, std::string_view host, std::uint16_t port, StartServerOptions options) {
-  Listener listener = tcp_listen(listen_address(host, port), {.backlog = options.backlog,
-                                                             .reuse_port = options.reuse_port,
-                                                             .stream = {.limit = options.limit}});
-  return Server(std::move(listener), adapt(std::move(handler)), {.max_connections = options.max_connections});
+  return start_server(std::move(handler), std::vector<std::string>{std::string(host)}, port, options);
+}
+
+Server start_server(StreamHandler handler, const std::vector<std::string>& hosts, std::uint16_t port,
+                    StartServerOptions options) {
+  std::vector<SocketAddress> addresses = listen_addresses(hosts.empty() ? std::vector<std::string>{""} : hosts, port);
+  std::vector<Listener> listeners = tcp_listen(addresses, {.backlog = options.backlog,
+                                                           .reuse_port = options.reuse_port,
+                                                           .stream = {.limit = options.limit}});
+  return Server(std::move(listeners), adapt(std::move(handler)), {.max_connections = options.max_connections});
 }
 
 Server start_unix_server(StreamHandler handler, std::string_view path, StartServerOptions options) {

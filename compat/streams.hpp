@@ -110,10 +110,20 @@ struct StartServerOptions {
   std::optional<std::size_t> max_connections{};
 };
 
-// Listens on `host` ("" or "0.0.0.0": every IPv4 interface; "::" every IPv6 one; a literal; a name,
-// whose first resolved address is used) at `port` (0: the kernel picks, see Server::local_address)
-// and serves at once. Never blocks except to resolve a name. Throws IoError (EADDRINUSE...).
+// Listens at `port` on every address `host` stands for, as asyncio's create_server does, and
+// serves at once: "" is every interface (0.0.0.0, and :: unless the kernel lacks IPv6, with
+// IPV6_V6ONLY so each family has its own socket); a numeric literal is itself; a name gets a socket
+// for each address resolve() gives it (/etc/hosts, then DNS). One Server serves them all: one
+// handler, one max_connections, one stop. Port 0 lets the kernel pick one port, which all the
+// sockets share (asyncio picks one per socket); Server::sockets() lists the addresses. Parks only to
+// resolve a name. Throws IoError (EADDRINUSE...: nothing is left listening), DnsError, TimeoutError.
 Server start_server(StreamHandler handler, std::string_view host, std::uint16_t port, StartServerOptions options = {});
+// As above for several hosts (asyncio's sequence of hosts): the sockets of them all, an address
+// named twice listened on once. An empty list, like an empty host, is every interface.
+Server start_server(StreamHandler handler, const std::vector<std::string>& hosts, std::uint16_t port,
+                    StartServerOptions options = {});
+// Listens on `path` (io/unix_socket.hpp: the socket file is removed when the server closes, unless
+// another socket has taken the path meanwhile).
 Server start_unix_server(StreamHandler handler, std::string_view path, StartServerOptions options = {});
 
 }  // namespace spindle

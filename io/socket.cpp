@@ -104,15 +104,24 @@ void Socket::connect(const SocketAddress& address, Deadline deadline) {
 
 Socket Socket::accept(Deadline deadline) {
   this_fiber::checkpoint();
+  for (;;) {
+    if (std::optional<Socket> connection = try_accept()) return std::move(*connection);
+    if (!wait_readable(fd(), deadline.when())) detail::throw_socket_timeout("accept on", this);
+  }
+}
+
+std::optional<Socket> Socket::try_accept() {
   sockaddr_storage storage;
-  socklen_t size;
-  std::size_t fd = nonblocking_call(this->fd(), Direction::read, deadline, "accept on", this, [&] {
-    size = sizeof storage;
-    return static_cast<ssize_t>(
-        ::accept4(this->fd(), reinterpret_cast<sockaddr*>(&storage), &size, SOCK_NONBLOCK | SOCK_CLOEXEC));
-  });
-  return Socket(FileDescriptor(static_cast<int>(fd)), SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), size),
-                byte_stream_);
+  for (;;) {
+    socklen_t size = sizeof storage;
+    int connection = ::accept4(fd(), reinterpret_cast<sockaddr*>(&storage), &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (connection >= 0) {
+      return Socket(FileDescriptor(connection), SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), size),
+                    byte_stream_);
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    if (errno != EINTR) throw_io_error(errno, "accept on", subject());
+  }
 }
 
 std::size_t Socket::recv(MutableBytes into, Deadline deadline, const char* operation) {

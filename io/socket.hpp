@@ -17,6 +17,7 @@
 #include <spindle/io/transport.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -60,6 +61,10 @@ class Socket {
   // Waits for and returns the next connection, non-blocking and close-on-exec. EMFILE/ENFILE come
   // out as IoError like every other failure (Server handles them).
   Socket accept(Deadline deadline = {});
+  // As accept(), but never parks and is not a cancellation point: nullopt when no connection is
+  // pending. For a fiber that must not hold on to a connection it is not yet allowed to take
+  // (Server, at its connection limit with several listeners).
+  std::optional<Socket> try_accept();
 
   // Stream calls: recv returns 0 at end of stream; send writes at least one byte (MSG_NOSIGNAL, so
   // a reset peer is IoError EPIPE/ECONNRESET, never SIGPIPE). `operation` names the call in errors.

@@ -4,6 +4,7 @@
 #include <spindle/fibers/fd_wait.hpp>
 #include <spindle/fibers/spawn.hpp>
 #include <spindle/fibers/this_fiber.hpp>
+#include <spindle/io/detail/subprocess_wait.hpp>
 #include <spindle/io/errors.hpp>
 
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -21,9 +23,28 @@
 extern char** environ;
 
 namespace spindle {
+namespace detail {
+namespace {
+std::atomic<bool> pidfd_disabled{false};
+}  // namespace
+
+void set_pidfd_disabled(bool disabled) noexcept { pidfd_disabled.store(disabled, std::memory_order_relaxed); }
+}  // namespace detail
+
 namespace {
 
 using namespace std::chrono_literals;
+
+// pidfd_open(pid, 0), or -1 with errno ENOSYS while the test seam (io/detail/subprocess_wait.hpp)
+// plays an older kernel.
+int open_pidfd(pid_t pid) {
+  if (detail::pidfd_disabled.load(std::memory_order_relaxed)) {
+    errno = ENOSYS;
+    return -1;
+  }
+  // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++.
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 // "SIGTERM", or "signal 40" for one without an abbreviation (real-time signals).
 std::string signal_name(int signal) {
@@ -165,8 +186,7 @@ Subprocess Subprocess::spawn(std::vector<std::string> argv, SubprocessOptions op
     throw_io_error(error, "spawn", options.cwd.empty() ? program : program + " in directory '" + options.cwd + "'");
   }
   child.pid_ = pid;  // from here on the destructor kills and reaps it if anything below throws
-  // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++.
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  int pidfd = open_pidfd(pid);
   if (pidfd >= 0) {
     child.pidfd_.reset(pidfd);
     make_nonblocking(pidfd, "pidfd");

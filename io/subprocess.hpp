@@ -8,7 +8,8 @@
 // Waiting uses a pidfd (Linux >= 5.3): a descriptor that becomes readable when the child exits, so
 // wait() parks in the reactor like any socket read, and kill() signals exactly this process even if
 // its pid has since been reused. Without pidfd_open (older kernels, ENOSYS) wait() falls back to
-// polling waitpid on a timer, backing off from 1 ms to 50 ms.
+// polling waitpid on a timer, backing off from 1 ms to 50 ms, and signals go through kill(2) (tests
+// force this path with io/detail/subprocess_wait.hpp).
 //
 // No zombies: the child is reaped by wait(), communicate(), or the destructor, which kills a child
 // still running (SIGKILL) and reaps it. Nothing else here reaps: a program that calls waitpid(-1)

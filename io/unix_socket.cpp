@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <stdexcept>
+#include <string>
 
 namespace spindle {
 namespace {
@@ -39,8 +40,12 @@ UnixListener unix_listen(std::string_view path, ListenOptions options) {
   SocketAddress address = SocketAddress::unix_path(path);
   Socket socket = Socket::open(AF_UNIX, SOCK_STREAM);
   socket.bind(address);
-  socket.listen(options.backlog);
-  return UnixListener(std::move(socket), options.stream);
+  // Recorded before listen(), so that a failure from here on removes the file we just made.
+  detail::SocketFile file;
+  if (path.front() != '\0') file = detail::SocketFile(std::string(path));
+  Listener listener(std::move(socket), options.stream, std::move(file));
+  listener.socket().listen(options.backlog);
+  return listener;
 }
 
 UnixStream unix_connect(std::string_view path, Deadline deadline, StreamOptions options) {

@@ -1,6 +1,8 @@
 // Server: a handler per connection, the connection limit, graceful stop with a grace deadline,
-// handler failures reported, serve_forever and wait_closed.
+// handler failures reported, serve_forever and wait_closed; several listeners behind one server.
 #include "leak_check.hpp"
+
+#include <sys/socket.h>
 
 #include <string>
 #include <vector>
@@ -17,6 +19,25 @@ void echo_lines(SocketStream& connection) {
   for (std::string line = connection.readline(); !line.empty(); line = connection.readline()) {
     connection.write_all(line);
   }
+}
+
+// Loopback addresses with port 0 for a server on several listeners: 127.0.0.1 and 127.0.0.2 (all of
+// 127/8 is loopback on Linux), and ::1 where this machine has it; says so when it does not.
+std::vector<SocketAddress> loopback_addresses() {
+  std::vector<SocketAddress> addresses{SocketAddress::loopback_v4(0), SocketAddress::ip("127.0.0.2", 0)};
+  try {
+    tcp_listen(SocketAddress::loopback_v6(0));
+    addresses.push_back(SocketAddress::loopback_v6(0));
+  } catch (const IoError& error) {
+    WARN("no IPv6 loopback here (" << error.what() << "): only the IPv4 listeners are checked");
+  }
+  return addresses;
+}
+
+// Says "welcome", then holds its connection until the client writes a line or leaves.
+void welcome_and_hold(SocketStream& connection) {
+  connection.write_all("welcome\n");
+  connection.readline();
 }
 
 }  // namespace
@@ -150,4 +171,84 @@ TEST_CASE("a cancelled serve_forever stops the server, cancelling its handlers",
     CHECK(server.connections() == 0);
     CHECK(client.readline() == "");
   });
+}
+
+TEST_CASE("a server on several listeners serves every address through one handler; stop closes them all",
+          "[io][server]") {
+  test::run_virtual([] {
+    std::size_t fds_before = test::open_fd_count();
+    {
+      std::vector<SocketAddress> wanted = loopback_addresses();
+      Server server(tcp_listen(wanted), [](SocketStream& connection) {
+        connection.write_all(connection.local_address().to_string() + " " + connection.readline());
+      });
+      const std::vector<SocketAddress>& addresses = server.sockets();
+      REQUIRE(addresses.size() == wanted.size());
+      CHECK(server.local_address() == addresses[0]);
+      for (std::size_t i = 0; i < addresses.size(); ++i) {
+        CHECK(addresses[i].host() == wanted[i].host());
+        CHECK(addresses[i].port() == addresses[0].port());  // port 0: one port the kernel chose, shared
+      }
+      // Each address is served by its own listener: the handler sees the address the client dialled.
+      for (const SocketAddress& address : addresses) {
+        TcpStream client = tcp_connect(address);
+        client.write_all("hi\n");
+        CHECK(client.readline() == address.to_string() + " hi\n");
+      }
+      server.stop(1s);
+      CHECK_FALSE(server.serving());
+      CHECK(server.sockets() == addresses);  // still answered once closed
+      for (const SocketAddress& address : addresses) {
+        INFO(address.to_string());
+        CHECK_THROWS_AS(tcp_connect(address), IoError);  // every listener is closed
+      }
+    }
+    CHECK(test::open_fd_count() == fds_before);
+  });
+}
+
+TEST_CASE("listeners share one connection limit, and a freed slot goes to the listener with a client waiting",
+          "[io][server]") {
+  test::run_virtual([] {
+    std::vector<SocketAddress> both{SocketAddress::loopback_v4(0), SocketAddress::ip("127.0.0.2", 0)};
+    Server server(tcp_listen(both), welcome_and_hold, {.max_connections = 1});
+    const SocketAddress& first = server.sockets()[0];
+    const SocketAddress& second = server.sockets()[1];
+    TcpStream holder = tcp_connect(first);
+    CHECK(holder.readline() == "welcome\n");
+    TcpStream waiting = tcp_connect(second);  // queued by the kernel: the one slot is taken
+    CHECK_THROWS_AS(waiting.readline(1s), TimeoutError);
+    holder.write_all("bye\n");
+    // The first listener's accept fiber wakes too but has no client; the second takes the slot.
+    CHECK(waiting.readline(1s) == "welcome\n");
+    TcpStream late = tcp_connect(first);
+    CHECK_THROWS_AS(late.readline(1s), TimeoutError);  // the bound holds across listeners
+    CHECK(server.connections() == 1);
+    waiting.write_all("bye\n");
+    CHECK(late.readline(1s) == "welcome\n");
+    server.stop(Deadline(now()));
+  });
+}
+
+TEST_CASE("a listener whose accept fails for good stops the whole server, and serve_forever says why",
+          "[io][server]") {
+  test::CapturedDiagnostics diagnostics;
+  test::run_virtual([] {
+    std::vector<Listener> listeners =
+        tcp_listen(std::vector{SocketAddress::loopback_v4(0), SocketAddress::ip("127.0.0.2", 0)});
+    int broken = listeners[1].socket().fd();
+    Server server(std::move(listeners), welcome_and_hold);
+    auto breaker = spawn([broken] {
+      this_fiber::sleep_for(1s);
+      // A listening socket shut down for reading fails every accept with EINVAL.
+      REQUIRE(::shutdown(broken, SHUT_RD) == 0);
+    });
+    CHECK_THROWS_WITH(server.serve_forever(), Catch::Contains("accept on") && Catch::Contains("Invalid argument"));
+    breaker.join();
+    CHECK_FALSE(server.serving());
+    CHECK_THROWS_AS(tcp_connect(server.sockets()[0]), IoError);  // the healthy listener closed too
+  });
+  auto messages = diagnostics.messages();
+  REQUIRE(messages.size() == 1);
+  CHECK_THAT(messages[0], Catch::Contains("server on 127.0.0.2:") && Catch::Contains("stopped accepting"));
 }

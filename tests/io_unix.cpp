@@ -1,11 +1,16 @@
-// Unix-domain sockets: stream listen/connect on filesystem and abstract paths, datagrams,
-// socket_pair, and errors naming the path.
+// Unix-domain sockets: stream listen/connect on filesystem and abstract paths, the listener's
+// socket file removed on close (only if still ours), datagrams, socket_pair, and errors naming the
+// path.
 #include "leak_check.hpp"
+#include "temp_dir.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 using namespace spindle;
@@ -15,6 +20,16 @@ namespace {
 
 std::string abstract_name(const char* what) {
   return std::string(1, '\0') + "spindle-test-" + what + "-" + std::to_string(::getpid());
+}
+
+bool is_socket_file(const std::string& path) {
+  struct stat status {};
+  return ::lstat(path.c_str(), &status) == 0 && S_ISSOCK(status.st_mode);
+}
+
+bool exists(const std::string& path) {
+  struct stat status {};
+  return ::lstat(path.c_str(), &status) == 0;
 }
 
 }  // namespace
@@ -40,8 +55,70 @@ TEST_CASE("a Unix stream listener on a filesystem path serves a client", "[io][u
       CHECK(error.code() == std::errc::address_in_use);
       CHECK_THAT(error.what(), Catch::Contains("bind to unix:" + path));
     }
+    CHECK(is_socket_file(path));  // the failed listen left the first listener's file alone
     ::unlink(path.c_str());
     CHECK_THROWS_WITH(unix_connect(path), "connect to unix:" + path + ": No such file or directory");
+  });
+}
+
+TEST_CASE("a Unix listener removes its socket file when it closes or is destroyed, and only once",
+          "[io][unix]") {
+  test::TempDir directory;
+  test::run_virtual([&directory] {
+    std::size_t fds_before = test::open_fd_count();
+    std::string closed = directory.file("closed.sock");
+    UnixListener listener = unix_listen(closed);
+    REQUIRE(is_socket_file(closed));
+    listener.close();
+    CHECK_FALSE(exists(closed));
+    UnixListener again = unix_listen(closed);  // the path is free again
+    listener.close();   // idempotent: the new listener's file stays
+    listener = UnixListener();
+    CHECK(is_socket_file(closed));
+    again = UnixListener();  // replaced: its file goes as a destroyed listener's does
+    CHECK_FALSE(exists(closed));
+
+    std::string moved = directory.file("moved.sock");
+    {
+      UnixListener original = unix_listen(moved);
+      UnixListener owner = std::move(original);
+      original = UnixListener();  // the moved-from listener owns no file: nothing removed
+      CHECK(is_socket_file(moved));
+      auto server = spawn([&owner] { owner.accept().write_all("moved"); });
+      CHECK(unix_connect(moved).read_exactly(5) == "moved");
+      server.join();
+    }
+    CHECK_FALSE(exists(moved));  // the owner's destructor removed it
+    CHECK(test::open_fd_count() == fds_before);
+  });
+}
+
+TEST_CASE("a Unix listener leaves alone whatever has taken its path since it bound", "[io][unix]") {
+  test::TempDir directory;
+  test::run_virtual([&directory] {
+    std::size_t fds_before = test::open_fd_count();
+    std::string path = directory.file("shared.sock");
+    {
+      UnixListener first = unix_listen(path);
+      // Someone removes our file and binds a socket of their own at the path.
+      REQUIRE(::unlink(path.c_str()) == 0);
+      UnixListener second = unix_listen(path);
+      first.close();
+      REQUIRE(is_socket_file(path));
+      auto server = spawn([&second] { second.accept().write_all("second"); });
+      CHECK(unix_connect(path).read_exactly(6) == "second");  // still reachable: not unlinked
+      server.join();
+      second.close();
+      CHECK_FALSE(exists(path));
+
+      // A plain file put in place of our socket stays too.
+      UnixListener third = unix_listen(path);
+      REQUIRE(::unlink(path.c_str()) == 0);
+      std::ofstream(path) << "not a socket";
+    }
+    CHECK(exists(path));
+    CHECK_FALSE(is_socket_file(path));
+    CHECK(test::open_fd_count() == fds_before);
   });
 }
 

@@ -1,5 +1,6 @@
-// The examples' command lines: a small facade over CLI11, which is compiled once in command_line.cpp
-// instead of in every example (see there for why). Help text and error messages are CLI11's own.
+// The examples' command lines: a small facade over CLI11, which is compiled once, in
+// command_line.cpp, instead of in every example (see there for why). Help text and error messages
+// are CLI11's own.
 // Included by relative path; not part of spindle's API.
 #pragma once
 
@@ -28,7 +29,8 @@ class CommandLine {
     Option positive();
     // The value must be one of `choices`, compared exactly (CLI11's IsMember).
     Option one_of(std::vector<std::string> choices);
-    // The value must lie in [min, max] (CLI11's Range); the overload chosen names the type in --help.
+    // The value must lie in [min, max] (CLI11's Range); --help names the overload's type (INT or
+    // FLOAT).
     Option range(int min, int max);
     Option range(double min, double max);
     // parse() fails unless the command line gives this option.
@@ -45,10 +47,10 @@ class CommandLine {
   ~CommandLine();
 
   // Adds an option that parse() stores in `variable`, which keeps its value when the option is not
-  // given. A `name` starting with "-" is named ("--port"); otherwise the option is positional. A vector
-  // collects every value given (a named one may be repeated) and replaces what it held. `help`
-  // describes the option in --help. Throws a CLI::ConstructionError (a std::exception) if `name` is
-  // malformed or already taken: a mistake in the program, not in its command line.
+  // given. A `name` starting with "-" is named ("--port"); otherwise the option is positional. A
+  // vector collects every value given (a named one may be repeated) and replaces what it held.
+  // `help` describes the option in --help. Throws a CLI::ConstructionError (a std::exception) if
+  // `name` is malformed or already taken: a mistake in the program, not in its command line.
   Option add_option(const std::string& name, int& variable, const std::string& help);
   Option add_option(const std::string& name, std::size_t& variable, const std::string& help);
   Option add_option(const std::string& name, std::uint16_t& variable, const std::string& help);
@@ -61,10 +63,10 @@ class CommandLine {
   // Throws as add_option does.
   void add_flag(const std::string& name, bool& variable, const std::string& help);
 
-  // Parses the program's arguments into the bound variables. Returns nothing when the program should
-  // go on, and the status main should return now after --help (0, help printed on stdout) or an
-  // error in the command line (non-zero, message and a hint on stderr): those are reported, never
-  // thrown. Call it once, after every option has been added:
+  // Parses the program's arguments into the bound variables. Returns nothing when the program
+  // should go on, and the status main should return now after --help (0, help printed on stdout)
+  // or an error in the command line (non-zero, message and a hint on stderr): those are reported,
+  // never thrown. Call it once, after every option has been added:
   //   if (auto status = command_line.parse(argc, argv)) return *status;
   std::optional<int> parse(int argc, char** argv);
 

@@ -37,7 +37,8 @@ inline void add_scale_option(CommandLine& command_line, const std::string& help 
   command_line.add_option("--scale", scale, help).positive();
 }
 
-// Adds --scale as add_scale_option does, then --virtual-clock (sets `virtual_clock`), to `command_line`.
+// Adds --scale as add_scale_option does, then --virtual-clock (sets `virtual_clock`), to
+// `command_line`.
 inline void add_clock_options(CommandLine& command_line, const std::string& scale_help = standard_scale_help) {
   add_scale_option(command_line, scale_help);
   command_line.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");

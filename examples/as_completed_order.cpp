@@ -9,13 +9,12 @@
 // its input through a set first, so there the "Fetching" lines may come in any order.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -32,9 +31,10 @@ std::string fetch(const std::string& url, double delay) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"as_completed: three fetches (3 s, 1 s, 2 s) reported in the order they finish (3 s in all)."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"as_completed: three fetches (3 s, 1 s, 2 s) reported in the order they finish (3 s in "
+                           "all)."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {

@@ -5,10 +5,9 @@
 // the part of Python's `finally` and runs as the rethrown CancelledError unwinds the task. 1.5 s.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -50,10 +49,10 @@ void cancel_after_a_second() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Cancelling a task: its CancelledError handler and destructors run (cleanup may wait); "
-               "1.5 s."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"Cancelling a task: its CancelledError handler and destructors run (cleanup may wait); "
+                           "1.5 s."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete(cancel_after_a_second);

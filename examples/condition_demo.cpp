@@ -12,13 +12,12 @@
 // since the start.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -63,9 +62,9 @@ void condition_demo(int workers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A Condition: each of three simulated responses notifies two of three waiters; about 1 s."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"A Condition: each of three simulated responses notifies two of three waiters; about 1 s."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] { condition_demo(3); });

@@ -14,8 +14,6 @@
 // jobs' combined checksum (the same in both modes).
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -23,6 +21,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "command_line.hpp"
 
 using namespace spindle;
 using namespace std::chrono_literals;
@@ -136,13 +136,13 @@ void run_mode(const std::string& mode, std::uint64_t steps, ProcessPoolExecutor&
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A TCP ping server on one loop while 8 CPU-bound jobs run: in a process pool (the server stays "
-               "responsive) and inline on the loop (it stalls); prints the ping latency of each."};
+  CommandLine command_line{"A TCP ping server on one loop while 8 CPU-bound jobs run: in a process pool (the server "
+                           "stays responsive) and inline on the loop (it stalls); prints the ping latency of each."};
   std::string mode = "both";
   double scale = 1.0;
-  app.add_option("--mode", mode, "offload, inline, or both")->check(CLI::IsMember({"offload", "inline", "both"}));
-  app.add_option("--scale", scale, "multiply the work per job by this factor")->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--mode", mode, "offload, inline, or both").one_of({"offload", "inline", "both"});
+  command_line.add_option("--scale", scale, "multiply the work per job by this factor").positive();
+  if (auto status = command_line.parse(argc, argv)) return *status;
   start_process_zygote();
 
   auto steps = static_cast<std::uint64_t>(100'000'000 * scale);  // about 0.3 s per job here

@@ -8,11 +8,10 @@
 // (functools.partial(callback, extra)) binds it in a lambda capture or with std::bind_front.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -43,9 +42,10 @@ void callback_func(const Future<std::string>& task) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Done callbacks on two tasks print their results, then main prints the gathered list (1 s)."};
-  add_clock_options(app, "multiply every sleep by this factor");
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"Done callbacks on two tasks print their results, then main prints the gathered list "
+                           "(1 s)."};
+  add_clock_options(command_line, "multiply every sleep by this factor");
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   std::printf("In main thread  %s\n", current_thread());
   Loop loop({.virtual_clock = virtual_clock});

@@ -7,22 +7,22 @@
 
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
+
 template <class Echo>
 int echo_server_main(int argc, char** argv, const char* description) {
-  CLI::App app{description};
+  CommandLine command_line{description};
   std::string host = "127.0.0.1";
   std::uint16_t port = 8888;
   bool self_test = false;
-  app.add_option("--host", host, "numeric address to listen on");
-  app.add_option("--port", port, "port to listen on (0: any free port)");
-  app.add_flag("--self-test", self_test, "listen on a free loopback port, serve this process's client, exit");
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--host", host, "numeric address to listen on");
+  command_line.add_option("--port", port, "port to listen on (0: any free port)");
+  command_line.add_flag("--self-test", self_test, "listen on a free loopback port, serve this process's client, exit");
+  if (auto status = command_line.parse(argc, argv)) return *status;
   return spindle::run([&] {
     auto server = Echo::start(host, self_test ? 0 : port, /*quiet=*/false);
     if (!self_test) {
@@ -39,16 +39,17 @@ int echo_server_main(int argc, char** argv, const char* description) {
 
 template <class Echo>
 int echo_client_main(int argc, char** argv, const char* description) {
-  CLI::App app{description};
+  CommandLine command_line{description};
   std::string host = "127.0.0.1";
   std::uint16_t port = 8888;
   bool with_server = false;
   std::vector<std::string> messages{"Hello World!"};
-  app.add_option("--host", host, "numeric address of the server");
-  app.add_option("--port", port, "port of the server");
-  app.add_option("--message", messages, "a message to send (repeatable)");
-  app.add_flag("--with-server", with_server, "start the echo server in-process on a free loopback port (quiet)");
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--host", host, "numeric address of the server");
+  command_line.add_option("--port", port, "port of the server");
+  command_line.add_option("--message", messages, "a message to send (repeatable)");
+  command_line.add_flag("--with-server", with_server,
+                        "start the echo server in-process on a free loopback port (quiet)");
+  if (auto status = command_line.parse(argc, argv)) return *status;
   return spindle::run([&] {
     if (!with_server) {
       Echo::run_client(spindle::SocketAddress::ip(host, port), messages);

@@ -13,12 +13,11 @@
 // "small waiter" for big_event.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -75,10 +74,10 @@ void event_demo(int workers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Two Events, two waiters on each, set by the responses of three simulated requests; "
-               "about 1 s."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"Two Events, two waiters on each, set by the responses of three simulated requests; about "
+                           "1 s."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] { event_demo(3); });

@@ -10,8 +10,6 @@
 // operating system, as in the seed.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -78,10 +77,10 @@ int started_worker(int) { return 0; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A blocking 2 s function called three times: on the loop (6 s), in thread pools of 2 (4 s) and 3 "
-               "(2 s) workers, and in a pool of 3 processes (2 s)."};
-  add_scale_option(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"A blocking 2 s function called three times: on the loop (6 s), in thread pools of "
+                           "2 (4 s) and 3 (2 s) workers, and in a pool of 3 processes (2 s)."};
+  add_scale_option(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
   start_process_zygote();  // after parsing: the workers are forks of the program as it is now
 
   std::printf("In main thread %s\n", thread_name().c_str());

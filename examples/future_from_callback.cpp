@@ -22,13 +22,12 @@
 //       print("use %s time" % (time.time() - start))
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <functional>
 #include <string>
 #include <utility>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -70,9 +69,9 @@ std::string callback_to_async(const std::function<void(ResultCallback)>& callbac
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A Future set by a task, then a Future wrapping a callback-style API (2 s in all)."};
-  add_clock_options(app, "multiply every delay by this factor (times are printed unscaled)");
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"A Future set by a task, then a Future wrapping a callback-style API (2 s in all)."};
+  add_clock_options(command_line, "multiply every delay by this factor (times are printed unscaled)");
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {

@@ -6,11 +6,10 @@
 // spindle, start fibers in the order they were given.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -53,12 +52,12 @@ void side_by_side() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Two fibers sleeping 3 s and 1 s: one after the other (4 s), then side by side (3 s)."};
+  CommandLine command_line{"Two fibers sleeping 3 s and 1 s: one after the other (4 s), then side by side (3 s)."};
   std::string mode = "both";
-  app.add_option("--mode", mode, "sequential, side-by-side, or both")
-      ->check(CLI::IsMember({"sequential", "side-by-side", "both"}));
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--mode", mode, "sequential, side-by-side, or both")
+      .one_of({"sequential", "side-by-side", "both"});
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Scheduler scheduler({.virtual_clock = virtual_clock});
   scheduler.run([&] {

@@ -4,13 +4,12 @@
 // (`--tasks 3`). `async with lock:` is a std::lock_guard: Lock has the Lockable spelling.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -37,11 +36,11 @@ void lock_demo(int task_count) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A Lock serialises two tasks that each hold it for 1 s: 2 s in all."};
+  CommandLine command_line{"A Lock serialises two tasks that each hold it for 1 s: 2 s in all."};
   int task_count = 2;
-  app.add_option("--tasks", task_count, "how many tasks compete for the lock")->check(CLI::PositiveNumber);
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--tasks", task_count, "how many tasks compete for the lock").positive();
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([task_count] { lock_demo(task_count); });

@@ -20,11 +20,10 @@
 // Extra callback arguments are bound with std::bind_front, as asyncio passes *args.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <functional>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -48,9 +47,9 @@ void example() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"call_soon, call_later and call_at: callbacks run by due time, call_soon ones first (3 s)."};
-  add_clock_options(app, "multiply every delay by this factor (times are printed unscaled)");
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"call_soon, call_later and call_at: callbacks run by due time, call_soon ones first (3 s)."};
+  add_clock_options(command_line, "multiply every delay by this factor (times are printed unscaled)");
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete(example);

@@ -6,12 +6,11 @@
 //   runs it (the seed's run_forever never returns; here a done callback on coro5 stops the loop).
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <optional>
 #include <thread>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -37,10 +36,10 @@ void coro5() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Running loops: run(main), a loop in a new thread, and run_until_complete leaving a task "
-               "for run_forever."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"Running loops: run(main), a loop in a new thread, and run_until_complete leaving a task "
+                           "for run_forever."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
   const SchedulerOptions options{.virtual_clock = virtual_clock};
 
   run([] { hello(); }, options);

@@ -9,8 +9,6 @@
 // The pool threads' prints interleave with the loop thread's as the threads race, as in the seed.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <pthread.h>
 
 #include <cmath>
@@ -19,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -89,10 +88,10 @@ void main_coroutine(Loop& loop) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"One gather over tasks, thread-safe futures and run_in_executor futures, on a loop in a second "
-               "thread: about 4 s, the longest job."};
-  add_scale_option(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"One gather over tasks, thread-safe futures and run_in_executor futures, on a loop in a "
+                           "second thread: about 4 s, the longest job."};
+  add_scale_option(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   std::printf("In main thread %s\n", thread_name());
   std::promise<Loop*> started;

@@ -7,8 +7,6 @@
 #include <spindle/spindle.hpp>
 #include <spindle/io/hooks.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <curl/curl.h>
 
 #include <chrono>
@@ -16,6 +14,8 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "command_line.hpp"
 
 namespace {
 
@@ -27,12 +27,12 @@ size_t count_bytes(char*, size_t size, size_t items, void* total) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Fetch URLs concurrently with blocking curl_easy_perform calls, one fiber each, one thread"};
+  CommandLine command_line{"Fetch URLs concurrently with blocking curl_easy_perform calls, one fiber each, one thread"};
   std::vector<std::string> urls;
   int count = 1;
-  app.add_option("urls", urls, "URLs to fetch (default: $SPINDLE_TEST_HTTP)");
-  app.add_option("--count", count, "fetch every URL this many times, all at once")->check(CLI::Range(1, 10000));
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("urls", urls, "URLs to fetch (default: $SPINDLE_TEST_HTTP)");
+  command_line.add_option("--count", count, "fetch every URL this many times, all at once").range(1, 10000);
+  if (auto status = command_line.parse(argc, argv)) return *status;
   if (urls.empty()) {
     if (const char* from_env = std::getenv("SPINDLE_TEST_HTTP")) urls.push_back(from_env);
   }

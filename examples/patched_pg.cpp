@@ -7,8 +7,6 @@
 #include <spindle/spindle.hpp>
 #include <spindle/io/hooks.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <libpq-fe.h>
 
 #include <chrono>
@@ -16,6 +14,8 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "command_line.hpp"
 
 namespace {
 
@@ -47,15 +47,15 @@ double run_batch(const std::string& conninfo, int count, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"N concurrent blocking libpq queries on one thread, with and without the libc hooks"};
+  CommandLine command_line{"N concurrent blocking libpq queries on one thread, with and without the libc hooks"};
   const char* from_env = std::getenv("SPINDLE_TEST_PG");
   std::string conninfo = from_env != nullptr ? from_env : "dbname=postgres";
   int count = 20;
   double seconds = 0.2;
-  app.add_option("--conninfo", conninfo, "libpq connection string (default: $SPINDLE_TEST_PG)");
-  app.add_option("--count", count, "fibers, one connection and one query each")->check(CLI::Range(1, 10000));
-  app.add_option("--seconds", seconds, "pg_sleep of each query")->check(CLI::Range(0.0, 60.0));
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--conninfo", conninfo, "libpq connection string (default: $SPINDLE_TEST_PG)");
+  command_line.add_option("--count", count, "fibers, one connection and one query each").range(1, 10000);
+  command_line.add_option("--seconds", seconds, "pg_sleep of each query").range(0.0, 60.0);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   std::printf("%d blocking libpq queries (pg_sleep(%.2f) each), one fiber and one connection each, one thread\n",
               count, seconds);

@@ -4,12 +4,11 @@
 // which loop forever, are then cancelled.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -53,9 +52,9 @@ void queue_demo() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A producer and three consumers over a Queue with task_done() and join(); about 2 s."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"A producer and three consumers over a Queue with task_done() and join(); about 2 s."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete(queue_demo);

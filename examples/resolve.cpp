@@ -7,30 +7,30 @@
 // many, how long) goes to stderr. Exits 1 if any name failed.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
+
 using namespace spindle;
 
 int main(int argc, char** argv) {
-  CLI::App app{"Resolve many host names concurrently with spindle's c-ares resolver"};
+  CommandLine command_line{"Resolve many host names concurrently with spindle's c-ares resolver"};
   std::vector<std::string> names;
   std::vector<std::string> servers;
   std::size_t concurrency = 100;
   std::string family_text = "any";
   double timeout_seconds = 5.0;
   bool tcp = false;
-  app.add_option("names", names, "Host names (or literals) to resolve")->required();
-  app.add_option("--server", servers, "DNS server as IP:PORT, repeatable (default: resolv.conf's)");
-  app.add_option("--concurrency", concurrency, "Lookups in flight at once")->check(CLI::PositiveNumber);
-  app.add_option("--family", family_text, "4, 6 or any")->check(CLI::IsMember({"4", "6", "any"}));
-  app.add_option("--timeout", timeout_seconds, "Seconds per lookup")->check(CLI::PositiveNumber);
-  app.add_flag("--tcp", tcp, "Query over TCP");
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("names", names, "Host names (or literals) to resolve").required();
+  command_line.add_option("--server", servers, "DNS server as IP:PORT, repeatable (default: resolv.conf's)");
+  command_line.add_option("--concurrency", concurrency, "Lookups in flight at once").positive();
+  command_line.add_option("--family", family_text, "4, 6 or any").one_of({"4", "6", "any"});
+  command_line.add_option("--timeout", timeout_seconds, "Seconds per lookup").positive();
+  command_line.add_flag("--tcp", tcp, "Query over TCP");
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   ResolverOptions options{.use_tcp = tcp, .max_in_flight = concurrency};
   for (const std::string& server : servers) options.servers.push_back(SocketAddress::parse(server));

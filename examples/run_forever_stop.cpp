@@ -7,11 +7,10 @@
 // repr without the ident, so the output stays the same.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -29,9 +28,9 @@ std::string async_func1() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"run_forever() until a task's done callback calls loop.stop() (after 1 s)."};
-  add_clock_options(app, "multiply every sleep by this factor");
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"run_forever() until a task's done callback calls loop.stop() (after 1 s)."};
+  add_clock_options(command_line, "multiply every sleep by this factor");
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   std::printf("In main thread  %s\n", current_thread());
   Loop loop({.virtual_clock = virtual_clock});

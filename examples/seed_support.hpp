@@ -5,12 +5,12 @@
 
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <charconv>
 #include <chrono>
 #include <string>
 #include <thread>
+
+#include "command_line.hpp"
 
 // Factor every duration in the program is multiplied by (--scale); printed times are divided by it.
 inline double scale = 1.0;
@@ -32,15 +32,16 @@ inline double elapsed() { return std::chrono::duration<double>(spindle::now() - 
 // How --scale describes itself unless a program says more precisely what it scales.
 inline constexpr const char* standard_scale_help = "multiply every sleep by this factor (times are printed unscaled)";
 
-// Adds --scale (sets `scale`, must be positive) to `app`, with `help` as its description.
-inline void add_scale_option(CLI::App& app, const std::string& help = standard_scale_help) {
-  app.add_option("--scale", scale, help)->check(CLI::PositiveNumber);
+// Adds --scale (sets `scale`, must be positive) to `command_line`, with `help` as its description.
+inline void add_scale_option(CommandLine& command_line, const std::string& help = standard_scale_help) {
+  command_line.add_option("--scale", scale, help).positive();
 }
 
-// Adds --scale as add_scale_option does, then --virtual-clock (sets `virtual_clock`), to `app`.
-inline void add_clock_options(CLI::App& app, const std::string& scale_help = standard_scale_help) {
-  add_scale_option(app, scale_help);
-  app.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
+// Adds --scale as add_scale_option does, then --virtual-clock (sets `virtual_clock`), to
+// `command_line`.
+inline void add_clock_options(CommandLine& command_line, const std::string& scale_help = standard_scale_help) {
+  add_scale_option(command_line, scale_help);
+  command_line.add_flag("--virtual-clock", virtual_clock, "run on the virtual clock: exact times, no waiting");
 }
 
 // The thread that started the program (initialised on it, before main runs).

@@ -11,8 +11,6 @@
 //   site, which an unlimited client would take, and far less than the 3.5 s of one after another.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <cstdio>
 #include <mutex>
@@ -20,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -139,13 +138,13 @@ void http_client() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A Semaphore limiting concurrency: ten 1 s tasks three at a time (4 s), then a simulated "
-               "HTTP client with at most three requests in flight (1.5 s)."};
+  CommandLine command_line{"A Semaphore limiting concurrency: ten 1 s tasks three at a time (4 s), then a simulated "
+                           "HTTP client with at most three requests in flight (1.5 s)."};
   std::string mode = "both";
-  app.add_option("--mode", mode, "demo (the ten tasks), client (the HTTP client), or both")
-      ->check(CLI::IsMember({"demo", "client", "both"}));
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--mode", mode, "demo (the ten tasks), client (the HTTP client), or both")
+      .one_of({"demo", "client", "both"});
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   if (mode != "client") loop.run_until_complete(semaphore_demo);

@@ -6,13 +6,12 @@
 // hangs kills the program at once.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -30,16 +29,16 @@ void service() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A service that ticks once a second until SIGINT or SIGTERM; then it cleans up and exits with "
-               "status 130 or 143."};
+  CommandLine command_line{"A service that ticks once a second until SIGINT or SIGTERM; then it cleans up and exits "
+                           "with status 130 or 143."};
   std::optional<double> interrupt_after;
   std::string signal_name = "SIGINT";
-  app.add_option("--interrupt-after", interrupt_after, "send this process the signal after this many seconds")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--signal", signal_name, "the signal --interrupt-after sends")
-      ->check(CLI::IsMember({"SIGINT", "SIGTERM"}));
-  add_clock_options(app, "multiply every sleep by this factor");
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--interrupt-after", interrupt_after, "send this process the signal after this many seconds")
+      .positive();
+  command_line.add_option("--signal", signal_name, "the signal --interrupt-after sends")
+      .one_of({"SIGINT", "SIGTERM"});
+  add_clock_options(command_line, "multiply every sleep by this factor");
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   run([&] {
     std::printf("service running; press Ctrl-C to stop\n");

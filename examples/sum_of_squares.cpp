@@ -3,12 +3,11 @@
 // million integers in a process pool.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <thread>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -31,10 +30,10 @@ long long cpu_intensive() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A blocking call on the default thread pool and on a pool of 4 threads, then a CPU-bound sum of "
-               "squares in a process pool."};
-  add_scale_option(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"A blocking call on the default thread pool and on a pool of 4 threads, then a CPU-bound "
+                           "sum of squares in a process pool."};
+  add_scale_option(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
   start_process_zygote();
 
   return spindle::run([] {

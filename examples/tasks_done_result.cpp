@@ -8,11 +8,10 @@
 // asyncio raises InvalidStateError('Result is not ready.'). So `await taskb` is taskb.result().
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -42,9 +41,9 @@ std::string describe(const Task<int>& task) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Tasks: printed while pending, awaited, then done() and result() read (3 s in all)."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"Tasks: printed while pending, awaited, then done() and result() read (3 s in all)."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {

@@ -12,8 +12,6 @@
 // in the seed; the order within each thread is fixed.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <future>
@@ -21,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -108,13 +107,13 @@ void feed_coroutines() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A loop running in a second thread, fed from the main thread: blocking functions through "
-               "call_soon_threadsafe (serialised, ~6 s), then coroutines through run_coroutine_threadsafe "
-               "(side by side, ~1 s)."};
+  CommandLine command_line{"A loop running in a second thread, fed from the main thread: blocking functions through "
+                           "call_soon_threadsafe (serialised, ~6 s), then coroutines through "
+                           "run_coroutine_threadsafe (side by side, ~1 s)."};
   std::string part = "both";
-  app.add_option("--part", part, "which half of the seed to run")->check(CLI::IsMember({"callbacks", "coroutines", "both"}));
-  add_scale_option(app);
-  CLI11_PARSE(app, argc, argv);
+  command_line.add_option("--part", part, "which half of the seed to run").one_of({"callbacks", "coroutines", "both"});
+  add_scale_option(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   std::printf("In main thread %s\n", thread_role);
   if (part != "coroutines") feed_blocking_functions();

@@ -13,8 +13,6 @@
 // producer shuts the queue down after the last order, and the customer then waits for its fetches.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <functional>
 #include <iterator>
@@ -23,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -111,10 +110,10 @@ void fetch_everything() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"A timeout decorator: 20 simulated fetches of 3 to 30 s, each wrapped with a 20 s deadline; "
-               "20 s in all."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"A timeout decorator: 20 simulated fetches of 3 to 30 s, each wrapped with a 20 s "
+                           "deadline; 20 s in all."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete(fetch_everything);

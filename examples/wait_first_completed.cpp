@@ -14,13 +14,12 @@
 // spindle lists done tasks in the order they finished and pending ones in the order given.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -61,9 +60,10 @@ void report(const char* call, const WaitResult<std::string>& result, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"wait(timeout, FIRST_COMPLETED) returns at the first finished fetch; a wait timeout raises nothing."};
-  add_clock_options(app, "multiply every sleep and timeout by this factor (times are printed unscaled)");
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"wait(timeout, FIRST_COMPLETED) returns at the first finished fetch; a wait timeout "
+                           "raises nothing."};
+  add_clock_options(command_line, "multiply every sleep and timeout by this factor (times are printed unscaled)");
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {

@@ -3,13 +3,12 @@
 // pending. Nothing raises: the failure is inside the done task.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -58,9 +57,10 @@ void print_list(const char* label, const std::vector<Future<int>>& futures, cons
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"wait(FIRST_EXCEPTION): returns after about 1 s with one task done (failed) and one pending."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"wait(FIRST_EXCEPTION): returns after about 1 s with one task done (failed) and one "
+                           "pending."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {

@@ -5,11 +5,10 @@
 // TimeoutError only after the work has finished unwinding. 3 s + 5 s = 8 s in all.
 #include <spindle/spindle.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
+#include "command_line.hpp"
 #include "seed_support.hpp"
 
 using namespace spindle;
@@ -40,10 +39,10 @@ void with_timeout(int work_seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"wait_for with a 5 s timeout: 3 s of work returns its result, 10 s of work is cancelled "
-               "(TimeoutError); 8 s in all."};
-  add_clock_options(app);
-  CLI11_PARSE(app, argc, argv);
+  CommandLine command_line{"wait_for with a 5 s timeout: 3 s of work returns its result, 10 s of work is cancelled "
+                           "(TimeoutError); 8 s in all."};
+  add_clock_options(command_line);
+  if (auto status = command_line.parse(argc, argv)) return *status;
 
   Loop loop({.virtual_clock = virtual_clock});
   loop.run_until_complete([] {

@@ -27,6 +27,7 @@
 #include <spindle/io/happy_eyeballs.hpp>
 #include <spindle/io/hooks.hpp>  // defined in spindle_hooks: link it to use these
 #include <spindle/io/listener.hpp>
+#include <spindle/io/pipe.hpp>
 #include <spindle/io/resolver.hpp>
 #include <spindle/io/signals.hpp>
 #include <spindle/io/socket.hpp>

@@ -2,44 +2,14 @@
 
 #include <spindle/fibers/errors.hpp>
 #include <spindle/fibers/fd_wait.hpp>
+#include <spindle/io/detail/no_sigpipe.hpp>
 #include <spindle/io/errors.hpp>
 
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <ctime>
 
 namespace spindle {
-namespace {
-
-// write() to a pipe whose reader is gone raises SIGPIPE, which kills the process by default, and
-// pipes have no MSG_NOSIGNAL. Unless SIGPIPE is ignored or already blocked, block it in this thread
-// for the write and consume the SIGPIPE the write generated for the thread (the POSIX idiom), so
-// EPIPE comes back as an error instead.
-ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
-  struct sigaction action {};
-  ::sigaction(SIGPIPE, nullptr, &action);
-  if (action.sa_handler == SIG_IGN) return ::write(fd, data, size);
-  sigset_t sigpipe, previous;
-  sigemptyset(&sigpipe);
-  sigaddset(&sigpipe, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &sigpipe, &previous);
-  ssize_t wrote = ::write(fd, data, size);
-  int error = errno;
-  if (sigismember(&previous, SIGPIPE) != 1) {
-    if (wrote < 0 && error == EPIPE) {
-      const timespec no_wait{};
-      ::sigtimedwait(&sigpipe, nullptr, &no_wait);
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  }
-  errno = error;
-  return wrote;
-}
-
-}  // namespace
 
 SubprocessPipe::SubprocessPipe(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {
   make_nonblocking(fd_.get(), name_.c_str());
@@ -80,7 +50,8 @@ std::string SubprocessPipe::read_to_end(std::optional<Duration> timeout) {
 void SubprocessPipe::write_all(std::string_view data, std::optional<Duration> timeout) {
   std::optional<TimePoint> deadline = deadline_after(timeout);
   while (!data.empty()) {
-    ssize_t wrote = write_without_sigpipe(fd_.get(), data.data(), data.size());
+    iovec piece{const_cast<char*>(data.data()), data.size()};
+    ssize_t wrote = detail::writev_without_sigpipe(fd_.get(), &piece, 1);
     if (wrote >= 0) {
       data.remove_prefix(static_cast<std::size_t>(wrote));
       continue;

@@ -1,17 +1,13 @@
 #include <spindle/io/pipe.hpp>
 
-#include <spindle/fibers/errors.hpp>
-#include <spindle/fibers/fd_wait.hpp>
 #include <spindle/fibers/this_fiber.hpp>
-#include <spindle/io/detail/no_sigpipe.hpp>
+#include <spindle/io/detail/pipe_io.hpp>
 #include <spindle/io/errors.hpp>
 
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <memory>
 
@@ -26,13 +22,7 @@ PipeTransport::PipeTransport(FileDescriptor read_end, FileDescriptor write_end, 
 std::size_t PipeTransport::read_some(MutableBytes into, Deadline deadline) {
   this_fiber::checkpoint();
   if (!read_end_) throw_io_error(EBADF, "read from", name_ + " (it has no read end)");
-  for (;;) {
-    ssize_t got = ::read(read_end_.get(), into.data(), into.size());
-    if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) throw_io_error(errno, "read from", name_);
-    if (!wait_readable(read_end_.get(), deadline.when())) throw TimeoutError("read from " + name_ + ": timed out");
-  }
+  return detail::read_pipe(read_end_.get(), into.data(), into.size(), deadline.when(), name_);
 }
 
 std::size_t PipeTransport::write_some(std::span<const ConstBytes> pieces, Deadline deadline) {
@@ -46,13 +36,7 @@ std::size_t PipeTransport::write_some(std::span<const ConstBytes> pieces, Deadli
     if (piece.empty()) continue;
     vector[count++] = iovec{const_cast<std::byte*>(piece.data()), piece.size()};
   }
-  for (;;) {
-    ssize_t wrote = detail::writev_without_sigpipe(write_end_.get(), vector, count);
-    if (wrote >= 0) return static_cast<std::size_t>(wrote);
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) throw_io_error(errno, "write to", name_);
-    if (!wait_writable(write_end_.get(), deadline.when())) throw TimeoutError("write to " + name_ + ": timed out");
-  }
+  return detail::write_pipe(write_end_.get(), vector, count, deadline.when(), name_);
 }
 
 void PipeTransport::close() noexcept {

@@ -1,13 +1,7 @@
 #include <spindle/io/subprocess_pipe.hpp>
 
-#include <spindle/fibers/errors.hpp>
-#include <spindle/fibers/fd_wait.hpp>
-#include <spindle/io/detail/no_sigpipe.hpp>
+#include <spindle/io/detail/pipe_io.hpp>
 #include <spindle/io/errors.hpp>
-
-#include <unistd.h>
-
-#include <cerrno>
 
 namespace spindle {
 
@@ -21,14 +15,7 @@ std::optional<TimePoint> SubprocessPipe::deadline_after(std::optional<Duration> 
 }
 
 std::size_t SubprocessPipe::read_some(std::span<char> buffer, std::optional<Duration> timeout) {
-  std::optional<TimePoint> deadline = deadline_after(timeout);
-  for (;;) {
-    ssize_t got = ::read(fd_.get(), buffer.data(), buffer.size());
-    if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) throw_io_error(errno, "read from", name_);
-    if (!wait_readable(fd_.get(), deadline)) throw TimeoutError("read from " + name_ + " timed out");
-  }
+  return detail::read_pipe(fd_.get(), buffer.data(), buffer.size(), deadline_after(timeout), name_);
 }
 
 std::string SubprocessPipe::read_to_end(std::optional<Duration> timeout) {
@@ -51,14 +38,7 @@ void SubprocessPipe::write_all(std::string_view data, std::optional<Duration> ti
   std::optional<TimePoint> deadline = deadline_after(timeout);
   while (!data.empty()) {
     iovec piece{const_cast<char*>(data.data()), data.size()};
-    ssize_t wrote = detail::writev_without_sigpipe(fd_.get(), &piece, 1);
-    if (wrote >= 0) {
-      data.remove_prefix(static_cast<std::size_t>(wrote));
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) throw_io_error(errno, "write to", name_);
-    if (!wait_writable(fd_.get(), deadline)) throw TimeoutError("write to " + name_ + " timed out");
+    data.remove_prefix(detail::write_pipe(fd_.get(), &piece, 1, deadline, name_));
   }
 }
 

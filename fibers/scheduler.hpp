@@ -67,7 +67,10 @@ class Scheduler {
   void post(detail::UniqueFunction work);
 
   // Under the virtual clock, a scheduler whose fibers are all parked raises DeadlockError unless
-  // another thread has announced a post. Hold an ExpectPost while such a post may still come.
+  // another thread has announced a post. Hold an ExpectPost while such a post may still come, and
+  // no longer: while one is held, the virtual clock runs at real speed (waits up to the next
+  // deadline in real time for the post before jumping), because the other thread works in real
+  // time. Construct and destroy it on any thread.
   class ExpectPost {
    public:
     explicit ExpectPost(Scheduler& scheduler);
